@@ -1,0 +1,48 @@
+import { ptr } from "bun:ffi";
+import { errno, libc } from "./libc.ts";
+import { fail, ok, type SysResult } from "./result.ts";
+
+export const PR = {
+  SET_PDEATHSIG: 1,
+  GET_PDEATHSIG: 2,
+  GET_DUMPABLE: 3,
+  GET_KEEPCAPS: 7,
+  SET_KEEPCAPS: 8,
+  GET_SECCOMP: 21,
+  CAPBSET_READ: 23,
+  CAPBSET_DROP: 24,
+  GET_SECUREBITS: 27,
+  SET_SECUREBITS: 28,
+  SET_NO_NEW_PRIVS: 38,
+  GET_NO_NEW_PRIVS: 39,
+  CAP_AMBIENT: 47,
+} as const;
+
+export const AMBIENT = { IS_SET: 1, RAISE: 2, LOWER: 3, CLEAR_ALL: 4 } as const;
+
+const NAME: Record<number, string> = Object.fromEntries(
+  Object.entries(PR).map(([k, v]) => [v, `PR_${k}`]),
+);
+
+export function prctl(op: number, a = 0, b = 0, c = 0, d = 0): SysResult<number> {
+  const r = libc.prctl(op, a, b, c, d);
+  return r < 0 ? fail(`prctl(${NAME[op] ?? op})`, errno()) : ok(r);
+}
+
+export const capbsetRead = (cap: number) => prctl(PR.CAPBSET_READ, cap);
+export const capbsetDrop = (cap: number) => prctl(PR.CAPBSET_DROP, cap);
+export const ambientIsSet = (cap: number) => prctl(PR.CAP_AMBIENT, AMBIENT.IS_SET, cap);
+export const ambientRaise = (cap: number) => prctl(PR.CAP_AMBIENT, AMBIENT.RAISE, cap);
+export const ambientClearAll = () => prctl(PR.CAP_AMBIENT, AMBIENT.CLEAR_ALL);
+export const getSecurebits = () => prctl(PR.GET_SECUREBITS);
+export const setSecurebits = (bits: number) => prctl(PR.SET_SECUREBITS, bits);
+export const getNoNewPrivs = () => prctl(PR.GET_NO_NEW_PRIVS);
+export const setNoNewPrivs = () => prctl(PR.SET_NO_NEW_PRIVS, 1);
+export const getSeccompMode = () => prctl(PR.GET_SECCOMP);
+export const setKeepCaps = (on: boolean) => prctl(PR.SET_KEEPCAPS, on ? 1 : 0);
+export function getPdeathsig(): SysResult<number> {
+  const out = new Int32Array(1);
+  const r = prctl(PR.GET_PDEATHSIG, ptr(out));
+  return r.ok ? ok(out[0]!) : r;
+}
+export const setPdeathsig = (sig: number) => prctl(PR.SET_PDEATHSIG, sig);
