@@ -1,0 +1,35 @@
+// Builds dist/sbx: `bun run scripts/build.ts [--target bun-linux-x64|bun-linux-arm64|…-musl]`.
+//
+// Two kinds of runtime hooks are closed here, because sbx runs as root in a working directory
+// the workload may own, with an environment the image author wrote for the workload:
+//  - config autoload: --no-compile-autoload-dotenv/--no-compile-autoload-bunfig (.env, bunfig.toml);
+//  - environment hooks the runtime honours before any of our code runs: BUN_BE_BUN (turns the
+//    binary into the bun CLI), BUN_OPTIONS (e.g. --preload, which would run as root) and the
+//    BUN_INSPECT* family (debugger). Bun has no switch for these, so the build renames them in
+//    the runtime's string table to names that begin with "=", which no environment entry can
+//    have. The build fails if a name is not found, so a Bun upgrade cannot silently undo it.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { $ } from "bun";
+
+const NEUTRALISED = ["BUN_BE_BUN", "BUN_OPTIONS", "BUN_INSPECT"];
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+const target = arg("--target") ?? `bun-linux-${process.arch === "arm64" ? "arm64" : "x64"}`;
+const outfile = arg("--outfile") ?? "dist/sbx";
+mkdirSync("dist", { recursive: true });
+
+await $`${process.execPath} build src/main.ts --compile --minify --bytecode --format=esm --target=${target} --outfile=${outfile} --no-compile-autoload-dotenv --no-compile-autoload-bunfig --define SBX_BUILD_TARGET=${JSON.stringify(target)}`.quiet();
+
+const bin = readFileSync(outfile);
+for (const name of NEUTRALISED) {
+  const needle = Buffer.from(name);
+  let at = bin.indexOf(needle);
+  if (at < 0) throw new Error(`build: "${name}" not found in the Bun runtime; re-check the environment hooks`);
+  for (; at >= 0; at = bin.indexOf(needle, at + 1)) bin[at] = "=".charCodeAt(0);
+}
+writeFileSync(outfile, bin, { mode: 0o755 });
+console.log(`built ${outfile} (${target}); neutralised ${NEUTRALISED.join(", ")}`);

@@ -1,0 +1,10 @@
+// Exit codes of sbx's own commands. `sbx exec` adds its per-step codes in src/stepdown.
+export const EXIT = {
+  OK: 0,
+  /** An assertion (`sbx caps --absent/--empty`) found what it must not. */
+  ASSERTION: 1,
+  /** Bad command line or input; nothing was changed. */
+  USAGE: 2,
+  /** The state could not be read (e.g. another pid without procfs). */
+  UNREADABLE: 3,
+} as const;

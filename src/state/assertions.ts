@@ -1,0 +1,35 @@
+// `sbx caps --absent/--empty`: the checks shell tests used to do by decoding CapBnd by hand.
+import { capName } from "../caps/names.ts";
+import { capsOf, hasCap, toHex, type CapMask } from "../caps/mask.ts";
+import { CAP_SET_NAMES, type CapSetName, type ProcessState } from "./types.ts";
+
+export class SetNameError extends Error {}
+
+/** "bounding,ambient" or "all" → set names; unknown names are errors listing the valid ones. */
+export function parseSetNames(text: string): CapSetName[] {
+  const out: CapSetName[] = [];
+  for (const raw of text.split(",").map((s) => s.trim().toLowerCase())) {
+    if (raw === "all") return [...CAP_SET_NAMES];
+    if (!(CAP_SET_NAMES as readonly string[]).includes(raw)) {
+      throw new SetNameError(`unknown capability set "${raw}" (valid: ${CAP_SET_NAMES.join(", ")}, all)`);
+    }
+    out.push(raw as CapSetName);
+  }
+  return out;
+}
+
+/** One line per cap in `absent` that is still in any set, naming the sets. */
+export function checkAbsent(s: ProcessState, absent: CapMask): string[] {
+  return capsOf(absent).flatMap((cap) => {
+    const where = CAP_SET_NAMES.filter((set) => hasCap(s.caps[set], cap));
+    return where.length ? [`${capName(cap)} is present in: ${where.join(", ")}`] : [];
+  });
+}
+
+/** One line per named set that is not empty, with its hex and names. */
+export function checkEmpty(s: ProcessState, sets: readonly CapSetName[]): string[] {
+  return sets.flatMap((set) => {
+    const m = s.caps[set];
+    return m === 0n ? [] : [`${set} set is not empty: ${toHex(m)} (${capsOf(m).map(capName).join(",")})`];
+  });
+}
