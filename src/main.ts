@@ -1,7 +1,8 @@
 // Entry point. Invoked as `gosu` (argv[0] basename) it is the gosu drop-in; otherwise the sbx CLI.
 import { basename } from "node:path";
-import { defineCommand, runMain } from "citty";
+import { defineCommand } from "citty";
 import { capsCommand } from "./cli/caps.ts";
+import { runCli } from "./cli/run.ts";
 import { VERSION, versionLine } from "./version.ts";
 
 const main = defineCommand({
@@ -21,5 +22,5 @@ if (argv[0] === "--version" || argv[0] === "-V") {
 } else if (basename(process.argv0) === "gosu") {
   throw new Error("gosu mode is not built yet");
 } else {
-  await runMain(main, { rawArgs: argv });
+  await runCli(main, argv);
 }
