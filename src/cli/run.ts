@@ -30,7 +30,8 @@ async function knownOptions(cmd: AnyCommand): Promise<Map<string, "boolean" | "s
   for (const [name, def] of Object.entries((await resolve(cmd.args)) ?? {})) {
     if (def.type === "positional") continue;
     const type = def.type === "boolean" ? "boolean" : "string";
-    const aliases = def.alias === undefined ? [] : Array.isArray(def.alias) ? def.alias : [def.alias];
+    const alias = (def as { alias?: string | string[] }).alias;
+    const aliases = alias === undefined ? [] : Array.isArray(alias) ? alias : [alias];
     for (const n of [name, kebab(name), ...aliases]) known.set(n, type);
   }
   return known;

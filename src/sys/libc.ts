@@ -21,7 +21,7 @@ const symbols = {
   setfsgid: { args: [u32], returns: i32 },
   getgroups: { args: [i32, ptr], returns: i32 },
   setgroups: { args: [u64, ptr], returns: i32 },
-  syscall: { args: [i64, i64, i64, i64, i64], returns: i64 },
+  syscall: { args: [i64, i64, i64, i64, i64, i64], returns: i64 },
   execve: { args: [ptr, ptr, ptr], returns: i32 },
   _exit: { args: [i32], returns: FFIType.void },
   write: { args: [i32, ptr, u64], returns: i64 },

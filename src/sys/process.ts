@@ -117,7 +117,7 @@ export function atSecure(): boolean {
 }
 
 export function gettid(): number {
-  return Number(libc.syscall(SYS.gettid, 0, 0, 0, 0));
+  return Number(libc.syscall(SYS.gettid, 0, 0, 0, 0, 0));
 }
 
 /**
