@@ -1,0 +1,143 @@
+// From facts to findings: each says what was found and what it means for `sbx exec`. Pure.
+//
+// Levels: ok — as sbx exec wants it; info — worth knowing, changes nothing by default;
+// warn — the sbx installation is unsafe or cannot be checked; fail — sbx exec will refuse
+// here with its defaults unless the weakness is allowed by name (--allow-degraded).
+import { capName, TABLE_LAST_CAP } from "../caps/names.ts";
+import { EXIT } from "../exitCodes.ts";
+import { formatIdMap } from "./parse.ts";
+import type { DoctorFacts, Finding, Level } from "./schema.ts";
+
+const f = (id: string, level: Level, text: string): Finding => ({ id, level, text });
+
+function kernel(k: DoctorFacts["kernel"]): Finding {
+  const head = `kernel ${k.release}: last capability ${k.last_cap} (${capName(k.last_cap)})`;
+  if (k.proc_last_cap === null) {
+    return f("kernel.last_cap", "info", `${head}; /proc/sys/kernel/cap_last_cap is unreadable, sbx exec uses the syscall probe`);
+  }
+  if (!k.last_cap_agrees) {
+    return f("kernel.last_cap", "warn", `${head} by PR_CAPBSET_READ, but /proc/sys/kernel/cap_last_cap says ${k.proc_last_cap}: this procfs is not trustworthy; sbx exec uses the syscall answer`);
+  }
+  if (k.last_cap > TABLE_LAST_CAP) {
+    return f("kernel.last_cap", "info", `${head}; caps ${TABLE_LAST_CAP + 1}..${k.last_cap} are newer than sbx's table: sbx exec clears them as cap_N`);
+  }
+  return f("kernel.last_cap", "ok", `${head}; syscall probe and /proc/sys/kernel/cap_last_cap agree`);
+}
+
+function setpcap(c: DoctorFacts["caps"]): Finding {
+  return c.setpcap_effective
+    ? f("caps.setpcap", "ok", "CAP_SETPCAP is effective: sbx exec can change the bounding set and securebits")
+    : f("caps.setpcap", "info", "CAP_SETPCAP is not effective: the bounding set and securebits cannot be changed (grant it to the container, e.g. --cap-add SETPCAP)");
+}
+
+function boundingDrop(c: DoctorFacts["caps"]): Finding {
+  const id = "caps.bounding_drop";
+  if (BigInt("0x" + c.bounding) === 0n) return f(id, "ok", "bounding set is already empty: nothing for sbx exec to clear");
+  if (c.bounding_drop.droppable) return f(id, "ok", "bounding set can be cleared: sbx exec will empty it (or keep only what --bounding-set names)");
+  const cause = c.setpcap_effective
+    ? `PR_CAPBSET_DROP is refused (${c.bounding_drop.errno}) although CAP_SETPCAP is effective: an LSM (AppArmor/SELinux) or a seccomp filter denies it`
+    : `bounding set cannot be cleared here (PR_CAPBSET_DROP: ${c.bounding_drop.errno}, no CAP_SETPCAP)`;
+  return f(id, "fail", `${cause}; sbx exec will refuse unless --allow-degraded bounding`);
+}
+
+function nnp(set: boolean): Finding {
+  return set
+    ? f("nnp", "info", "no_new_privs is already set and cannot be unset: the workload gains nothing from setuid or file-capability programs, even with sbx exec --allow-new-privs")
+    : f("nnp", "ok", "no_new_privs is not set yet: sbx exec sets it unless --allow-new-privs");
+}
+
+function seccomp(s: DoctorFacts["seccomp"]): Finding {
+  const actions = `kernel actions: ${s.actions_avail?.join(" ") ?? "unknown, /proc/sys/kernel/seccomp/actions_avail unreadable"}`;
+  if (!s.filter_available) {
+    return f("seccomp", "fail", `seccomp filters are unavailable (seccomp(2): ${s.errno}): sbx exec --seccomp will refuse unless --allow-degraded seccomp`);
+  }
+  if (s.mode !== "disabled") {
+    return f("seccomp", "info", `already under ${s.filters ?? "an unknown number of"} seccomp filter(s) from the caller: they stay in force, and sbx exec --seccomp stacks its own on top (${actions})`);
+  }
+  return f("seccomp", "ok", `seccomp filters are available, none installed yet (${actions})`);
+}
+
+function landlock(l: DoctorFacts["landlock"]): Finding {
+  const note = "sbx exec does not use Landlock; this is for workloads that sandbox themselves";
+  if (l.abi !== null) return f("landlock", "ok", `Landlock ABI ${l.abi} is available (${note})`);
+  const why =
+    l.errno === "ENOSYS" ? "the kernel has no Landlock (before 5.13 or built without it), or a seccomp filter hides the call"
+    : l.errno === "EOPNOTSUPP" ? "Landlock is built in but disabled at boot (add landlock to the lsm= kernel parameter)"
+    : "the probe was refused";
+  return f("landlock", "info", `Landlock is unavailable (${l.errno}: ${why}); ${note}`);
+}
+
+function userns(u: DoctorFacts["userns"]): Finding[] {
+  const out: Finding[] = [];
+  if (u.uid_map === null) {
+    out.push(f("userns", "info", "/proc/self/uid_map is unreadable: whether this is a user namespace is unknown"));
+  } else if (u.in_user_namespace) {
+    out.push(f("userns", "info", `in a user namespace (uid_map: ${formatIdMap(u.uid_map)}): capabilities act only inside it, and sbx exec can switch only to mapped ids`));
+  } else {
+    out.push(f("userns", "ok", "not in a user namespace (uid_map is the identity)"));
+  }
+  if (u.setgroups === "deny") {
+    out.push(f("userns.setgroups", "fail", "setgroups(2) is denied in this user namespace (/proc/self/setgroups: deny): sbx exec cannot set supplementary groups and will refuse unless --allow-degraded groups"));
+  }
+  return out;
+}
+
+function lsm(l: DoctorFacts["lsm"]): Finding {
+  const active = `active LSMs: ${l.active?.join(",") ?? "unknown, /sys/kernel/security/lsm unreadable"}`;
+  const label = l.apparmor_label ?? l.label;
+  if (label === null) return f("lsm", "ok", `no LSM label on this process (${active})`);
+  if (label === "unconfined") return f("lsm", "ok", `not confined by an LSM profile: unconfined (${active})`);
+  return f("lsm", "info", `confined by LSM label "${label}": its policy can refuse capability operations that CapEff allows, which caps.bounding_drop already reflects (${active})`);
+}
+
+function tiocsti(value: number | null): Finding {
+  const id = "tty.legacy_tiocsti";
+  const remedy = "run the workload with sbx exec --new-session or a seccomp profile that denies TIOCSTI";
+  if (value === 0) return f(id, "ok", "dev.tty.legacy_tiocsti=0: the kernel refuses TIOCSTI input injection");
+  if (value === null) return f(id, "info", `dev.tty.legacy_tiocsti is absent (kernel before 6.2, where TIOCSTI always works) or unreadable: ${remedy} when it shares a terminal`);
+  return f(id, "info", `dev.tty.legacy_tiocsti=${value}: a workload sharing the caller's terminal can inject input into it with TIOCSTI; ${remedy}`);
+}
+
+function binary(b: DoctorFacts["binary"]): Finding[] {
+  if (b === null) {
+    return [f("binary", "warn", "cannot inspect the sbx binary through /proc/self/exe (procfs not mounted?): its installation is unchecked")];
+  }
+  const never = "sbx must never be installed that way";
+  const out: Finding[] = [];
+  if (b.setuid) out.push(f("binary.setuid", "warn", `${b.path} is setuid (mode ${b.mode}): ${never}, and sbx exec refuses to run (chmod u-s ${b.path})`));
+  if (b.setgid) out.push(f("binary.setgid", "warn", `${b.path} is setgid (mode ${b.mode}): ${never}, and sbx exec refuses to run (chmod g-s ${b.path})`));
+  if (b.file_caps !== null) out.push(f("binary.file_caps", "warn", `${b.path} has file capabilities (${b.file_caps}): ${never}, and sbx exec refuses to run (setcap -r ${b.path})`));
+  if (b.file_caps_errno !== null) out.push(f("binary.file_caps", "warn", `cannot read security.capability of ${b.path} (${b.file_caps_errno}): whether it has file capabilities is unchecked`));
+  if (b.replaceable_by_non_root.length) {
+    out.push(f("binary.writable", "warn", `${b.path} can be replaced by non-root (${b.replaceable_by_non_root.join("; ")}): whoever does runs code as root at the next start; install it root-owned and not group/world-writable`));
+  }
+  if (!out.length) out.push(f("binary", "ok", `${b.path}: root-owned, not replaceable by non-root, no setuid/setgid bits or file capabilities`));
+  return out;
+}
+
+function atSecure(set: boolean): Finding {
+  return set
+    ? f("at_secure", "warn", "AT_SECURE is set: sbx was started across a privilege boundary (setuid, setgid or file capabilities); sbx exec refuses to run")
+    : f("at_secure", "ok", "AT_SECURE is not set: sbx was started as an ordinary program");
+}
+
+export function findingsOf(x: DoctorFacts): Finding[] {
+  return [
+    kernel(x.kernel),
+    setpcap(x.caps),
+    boundingDrop(x.caps),
+    nnp(x.no_new_privs),
+    seccomp(x.seccomp),
+    landlock(x.landlock),
+    ...userns(x.userns),
+    lsm(x.lsm),
+    tiocsti(x.tty.legacy_tiocsti),
+    ...binary(x.binary),
+    atSecure(x.at_secure),
+  ];
+}
+
+/** 0 when nothing needs attention; 1 when any finding is warn or fail. */
+export function exitCodeOf(findings: readonly Finding[]): number {
+  return findings.some((x) => x.level === "warn" || x.level === "fail") ? EXIT.ASSERTION : EXIT.OK;
+}
