@@ -69,7 +69,9 @@ export async function runCli(main: AnyCommand, argv: string[]): Promise<void> {
   }
   await rejectUnknownOptions(target.cmd, target.args, path);
   try {
-    await runCommand(main, { rawArgs: argv });
+    // Parse from the leaf down: citty's root-level parse would read an option value such as
+    // "-all,+net_bind_service" as a bundle of short flags.
+    await runCommand(target.cmd, { rawArgs: target.args });
   } catch (e) {
     if (e instanceof Error && e.name === "CLIError") die(`${path}: ${e.message.toLowerCase()}`, EXIT.USAGE);
     throw e;

@@ -1,0 +1,251 @@
+// The planner: options + the caller's state + the resolved identity → a StepDownPlan. Pure: it
+// reads nothing and changes nothing, so every refusal here happens before any privilege change,
+// and the unit tests can pretend to be any caller on any kernel.
+import { capsOf, type CapMask, hasCap, names, toHex } from "../caps/mask.ts";
+import { securebitLockMask, securebitMask } from "../caps/securebits.ts";
+import { applyCapEdits, CapSpecError, parseCapList } from "../caps/spec.ts";
+import type { ProcessState } from "../state/types.ts";
+import type { ResolvedUser } from "../user/resolve.ts";
+import type { Degraded } from "./degrade.ts";
+import type { ExecOptions } from "./options.ts";
+import { Refusal } from "./refusal.ts";
+import { SecurebitsSpecError, applySecurebitEdits } from "./securebitsSpec.ts";
+import { signalName } from "./signals.ts";
+import type { CapTarget, PlannedStep, PredictedState, StepDownPlan, Workload } from "./types.ts";
+
+const CAP_SETGID = 6;
+const CAP_SETUID = 7;
+const CAP_SETPCAP = 8;
+const NOROOT = securebitMask("noroot");
+const KEEP_CAPS = securebitMask("keep_caps");
+
+/** What the caller is, read before planning (by syscalls, on the thread that will exec). */
+export interface CallerFacts {
+  state: ProcessState;
+  lastCap: number;
+  /** The non-destructive PR_CAPBSET_DROP probe: false when CAP_SETPCAP is missing or an LSM refuses. */
+  boundingDroppable: boolean;
+  boundingDropErrno: string | null;
+  /** LISTEN_FDS addressed to this pid (systemd socket activation), else 0. */
+  listenFds: number;
+}
+
+export interface PlanInput {
+  options: ExecOptions;
+  facts: CallerFacts;
+  identity: ResolvedUser | null;
+  workload: Workload;
+  seccomp: Uint8Array | null;
+}
+
+const capList = (m: CapMask) => names(m).join(",") || "none";
+const sameSet = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && [...a].sort().join() === [...b].sort().join();
+
+function capTarget(o: ExecOptions, f: CallerFacts, targetIsRoot: boolean): CapTarget {
+  const { lastCap } = f;
+  const current = f.state.caps.bounding;
+  try {
+    const keep = o.caps === null ? 0n : parseCapList(o.caps, lastCap);
+    const bounding = (o.boundingSet === null ? current : applyCapEdits(current, o.boundingSet, lastCap)) | keep;
+    const ambient = (o.ambientCaps === null ? 0n : applyCapEdits(0n, o.ambientCaps, lastCap)) | keep;
+    // An ambient cap must be inheritable too (the kernel's rule), so asking for one implies it.
+    const inheritable = (o.inhCaps === null ? 0n : applyCapEdits(0n, o.inhCaps, lastCap)) | ambient;
+    const missing = bounding & ~current;
+    if (missing !== 0n) {
+      throw new Refusal(
+        "usage",
+        `cannot keep ${capList(missing)} in the bounding set: the caller's bounding set (${toHex(current)}) does not have ${missing & (missing - 1n) ? "them" : "it"}; a process can only lose capabilities`,
+      );
+    }
+    const outside = inheritable & ~bounding;
+    if (outside !== 0n) {
+      throw new Refusal(
+        "usage",
+        `${capList(outside)} requested as inheritable/ambient but removed from the bounding set by --bounding-set ${o.boundingSet ?? "(unchanged)"}; add it to --caps or the bounding set`,
+      );
+    }
+    return {
+      bounding,
+      inheritable,
+      ambient,
+      // A root workload gets its permitted/effective sets from execve (the bounding set caps
+      // them); a non-root one keeps exactly its ambient caps.
+      permitted: targetIsRoot ? null : ambient,
+      effective: targetIsRoot ? null : ambient,
+    };
+  } catch (e) {
+    if (e instanceof CapSpecError) throw new Refusal("usage", e.message);
+    throw e;
+  }
+}
+
+function permissionCheck(s: ProcessState, id: ResolvedUser, setGroups: number[] | null): void {
+  const needUid = [s.uid.real, s.uid.effective, s.uid.saved].some((u) => u !== id.uid);
+  const needGid = setGroups !== null || [s.gid.real, s.gid.effective, s.gid.saved].some((g) => g !== id.gid);
+  const lacking = [
+    ...(needGid && !hasCap(s.caps.effective, CAP_SETGID) ? ["CAP_SETGID"] : []),
+    ...(needUid && !hasCap(s.caps.effective, CAP_SETUID) ? ["CAP_SETUID"] : []),
+  ];
+  if (lacking.length === 0) return;
+  throw new Refusal(
+    "permission",
+    `cannot switch to uid ${id.uid} gid ${id.gid}: this process runs as uid ${s.uid.effective} gid ${s.gid.effective} without ${lacking.join(" and ")}; ` +
+      `start sbx as root (the container's default user) or as uid ${id.uid} itself — no_new_privs is not the cause`,
+    "stepdown-permission-missing",
+  );
+}
+
+/**
+ * Groups to set. Skipped when they are already exactly right, and — for a caller that already
+ * has the target ids and cannot call setgroups — when the current groups are a subset of the
+ * target's: fewer groups is never a weaker state (`docker run --user 1000:1000` then sbx).
+ */
+function groupsToSet(s: ProcessState, id: ResolvedUser, idsAlreadyTarget: boolean): number[] | null {
+  if (sameSet(s.groups, id.groups)) return null;
+  const subset = s.groups.every((g) => id.groups.includes(g));
+  if (idsAlreadyTarget && subset && !hasCap(s.caps.effective, CAP_SETGID)) return null;
+  return [...id.groups];
+}
+
+function boundingRefusal(f: CallerFacts, toDrop: CapMask): Refusal {
+  const residual = f.state.caps.bounding;
+  return new Refusal(
+    "bounding",
+    `cannot drop bounding set: prctl(PR_CAPBSET_DROP) refused with ${f.boundingDropErrno ?? "EPERM"} — CAP_SETPCAP unavailable (rootless Podman, --cap-drop SETPCAP, non-root caller) or an LSM such as AppArmor denies it; ` +
+      `residual CapBnd=${toHex(residual)} (${capList(residual)})${toDrop === residual ? "" : `, to drop: ${capList(toDrop)}`}; ` +
+      `remedy: grant CAP_SETPCAP (e.g. --cap-add SETPCAP), or accept it with --allow-degraded bounding`,
+    "bounding-set-clear-blocked",
+  );
+}
+
+function predict(p: Omit<StepDownPlan, "steps" | "predicted">, s: ProcessState): PredictedState {
+  const id = p.identity;
+  const uid = id ? id.uid : s.uid.effective;
+  const ids = (n: number) => ({ real: n, effective: n, saved: n, fs: n });
+  const securebits = (p.securebits ?? s.securebits ?? 0) & ~KEEP_CAPS; // execve clears keep_caps
+  const rootGetsCaps = uid === 0 && (securebits & NOROOT) === 0;
+  const { bounding, inheritable, ambient } = p.caps;
+  // execve for a binary without file caps: root gets P' = I | B (its implicit file sets are full), others P' = A.
+  const permitted = rootGetsCaps ? inheritable | bounding | ambient : ambient;
+  return {
+    uid: id ? ids(id.uid) : { ...s.uid },
+    gid: id ? ids(id.gid) : { ...s.gid },
+    groups: p.setGroups ?? [...s.groups],
+    caps: { inheritable, permitted, effective: permitted, bounding, ambient },
+    securebits,
+    noNewPrivs: p.noNewPrivs || s.noNewPrivs,
+    seccomp: p.seccomp ? "filter" : "unchanged",
+  };
+}
+
+function describeSteps(p: Omit<StepDownPlan, "steps" | "predicted">, o: ExecOptions, s: ProcessState): PlannedStep[] {
+  const steps: PlannedStep[] = [];
+  const add = (step: PlannedStep["step"], action: string) => steps.push({ step, action });
+  add("preflight", "refuse a setuid/setgid/file-capability install of sbx and AT_SECURE; open /dev/null on closed fds 0-2; probe PR_CAPBSET_DROP");
+  if (o.report && "file" in o.report) add("report", `open ${o.report.file} for the report (while still the caller)`);
+  add("fds", p.keepFds > 0 ? `fds 3-${2 + p.keepFds} kept (LISTEN_FDS/--preserve-fds); every other fd from ${3 + p.keepFds} up close-on-exec` : "every fd from 3 up close-on-exec; fds 0-2 kept");
+  add("signals", "empty the signal mask; reset ignored signals to default");
+  if (p.newSession) add("session", "setsid()");
+  const id = p.identity;
+  if (id && p.idsAlreadyTarget) add("gid", `already uid ${id.uid} gid ${id.gid}: setres[ug]id skipped`);
+  if (id && p.setGroups) add("groups", `setgroups([${p.setGroups.join(",")}]) (rule: ${id.groupsRule})`);
+  else if (id) add("groups", `groups [${s.groups.join(",")}] kept: already as required (rule: ${id.groupsRule})`);
+  if (id && !p.idsAlreadyTarget) add("gid", `setresgid(${id.gid}, ${id.gid}, ${id.gid})`);
+  const drop = s.caps.bounding & ~p.caps.bounding;
+  if (drop === 0n) add("bounding", `bounding set already ${toHex(p.caps.bounding)}: nothing to drop`);
+  else if (!p.boundingDroppable) add("bounding", `cannot drop ${capList(drop)} (${p.boundingDropErrno}): DEGRADED, allowed by --allow-degraded bounding`);
+  else {
+    const last = hasCap(drop, CAP_SETPCAP) ? ", cap_setpcap last" : "";
+    add("bounding", `PR_CAPBSET_DROP ${capsOf(drop).length} caps (${capList(drop)})${last} → ${toHex(p.caps.bounding)}`);
+  }
+  if (p.securebits !== null) add("securebits", `PR_SET_SECUREBITS(0x${p.securebits.toString(16)})`);
+  if (p.keepCaps) add("securebits", "PR_SET_KEEPCAPS(1) so the requested caps survive setresuid");
+  if (id && !p.idsAlreadyTarget) add("uid", `setresuid(${id.uid}, ${id.uid}, ${id.uid})`);
+  const pe = p.caps.permitted === null ? "unchanged (root: execve derives them from the bounding set)" : toHex(p.caps.permitted);
+  add("caps", `capset(permitted=effective=${pe}, inheritable=${toHex(p.caps.inheritable)}); ambient cleared${p.caps.ambient ? `, raise ${capList(p.caps.ambient)}` : ""}`);
+  if (p.pdeathsig) add("pdeathsig", `PR_SET_PDEATHSIG(${signalName(p.pdeathsig)}) (after the uid change, which clears it)`);
+  if (p.workdir) add("workdir", `chdir(${p.workdir}) as the target user`);
+  if (p.noNewPrivs) add("nnp", "PR_SET_NO_NEW_PRIVS(1)");
+  if (p.seccomp) add("seccomp", `install the seccomp filter (${p.seccomp.length / 8} instructions), last before execve`);
+  add("verify", `read back ids, groups, capget, bounding 0..${p.lastCap}, ambient, securebits, no_new_privs${id && id.uid !== 0 ? "; setresuid(0) must fail" : ""}`);
+  if (o.report) add("report", `write the JSON report to ${"file" in o.report ? o.report.file : `fd ${o.report.fd}`}`);
+  add("exec", `look up ${p.workload.command} in PATH as the target user, execve in place (same pid)`);
+  return steps;
+}
+
+export function planStepDown({ options: o, facts: f, identity, workload, seccomp }: PlanInput): StepDownPlan {
+  const s = f.state;
+  const targetUid = identity ? identity.uid : s.uid.effective;
+  const caps = capTarget(o, f, targetUid === 0);
+  const idsAlreadyTarget =
+    identity !== null &&
+    [s.uid.real, s.uid.effective, s.uid.saved].every((u) => u === identity.uid) &&
+    [s.gid.real, s.gid.effective, s.gid.saved].every((g) => g === identity.gid);
+  const setGroups = identity ? groupsToSet(s, identity, idsAlreadyTarget) : null;
+  if (identity && !idsAlreadyTarget) permissionCheck(s, identity, setGroups);
+
+  let securebits: number | null = null;
+  if (o.securebits !== null) {
+    try {
+      securebits = applySecurebitEdits(s.securebits ?? 0, o.securebits);
+    } catch (e) {
+      if (e instanceof SecurebitsSpecError) throw new Refusal("usage", e.message);
+      throw e;
+    }
+  }
+  const uidChanges = identity !== null && !idsAlreadyTarget && identity.uid !== 0;
+  const keepCaps = uidChanges && caps.ambient !== 0n;
+  const keepCapsLockedOff = securebits !== null && (securebits & securebitLockMask("keep_caps")) !== 0 && (securebits & KEEP_CAPS) === 0;
+  if (keepCaps && keepCapsLockedOff) {
+    throw new Refusal("usage", "--securebits locks keep_caps off, but the requested caps need it to survive the uid change");
+  }
+
+  const degraded: Degraded[] = [];
+  const toDrop = s.caps.bounding & ~caps.bounding;
+  if (toDrop !== 0n && !f.boundingDroppable) {
+    if (!o.allowDegraded.has("bounding")) throw boundingRefusal(f, toDrop);
+    if (!o.noNewPrivs && !s.noNewPrivs) {
+      throw new Refusal(
+        "usage",
+        "--allow-degraded bounding needs no_new_privs: with a residual bounding set, setuid-root and file-capability binaries could regain capabilities (drop --allow-new-privs)",
+        "bounding-set-clear-blocked",
+      );
+    }
+    // The drop would fail: the plan keeps the residual set and the report calls it degraded.
+    caps.bounding = s.caps.bounding;
+    degraded.push({
+      name: "bounding",
+      findingUid: "bounding-set-clear-blocked",
+      reason: boundingRefusal(f, toDrop).message.replace(/; remedy:.*$/, "; running with the residual set (--allow-degraded bounding)"),
+    });
+  }
+  if (o.ambientCaps !== null || o.caps !== null) {
+    const notPermitted = caps.ambient & ~s.caps.permitted;
+    if (notPermitted !== 0n) {
+      throw new Refusal("caps", `cannot raise ambient ${capList(notPermitted)}: not in this process's permitted set (${toHex(s.caps.permitted)}); a process cannot gain capabilities`);
+    }
+  }
+
+  const base = {
+    identity,
+    setGroups,
+    idsAlreadyTarget,
+    caps,
+    securebits,
+    keepCaps,
+    noNewPrivs: o.noNewPrivs,
+    pdeathsig: o.pdeathsig,
+    newSession: o.newSession,
+    workdir: o.workdir,
+    keepFds: f.listenFds + o.preserveFds,
+    seccomp,
+    allowDegraded: o.allowDegraded,
+    workload,
+    lastCap: f.lastCap,
+    boundingDroppable: f.boundingDroppable,
+    boundingDropErrno: f.boundingDropErrno,
+    degraded,
+  };
+  return { ...base, steps: describeSteps(base, o, s), predicted: predict(base, s) };
+}
