@@ -1,11 +1,7 @@
 // Entry point. Invoked as `gosu` (argv[0] basename) it is the gosu drop-in; otherwise the sbx CLI.
+// Commands are imported only when named: start-up cost sits in front of every container start.
 import { basename } from "node:path";
 import { defineCommand } from "citty";
-import { capsCommand } from "./cli/caps.ts";
-import { execCommand, runExec, wantsHelp } from "./cli/exec.ts";
-import { runGosu } from "./gosu/main.ts";
-import { doctorCommand } from "./cli/doctor.ts";
-import { runCli } from "./cli/run.ts";
 import { VERSION, versionLine } from "./version.ts";
 
 const main = defineCommand({
@@ -15,21 +11,20 @@ const main = defineCommand({
     description: "Safe, verifiable privilege step-down for container entrypoints",
   },
   subCommands: {
-    caps: capsCommand,
-    exec: execCommand,
-    doctor: doctorCommand,
+    caps: () => import("./cli/caps.ts").then((m) => m.capsCommand),
+    exec: () => import("./cli/exec.ts").then((m) => m.execCommand),
+    doctor: () => import("./cli/doctor.ts").then((m) => m.doctorCommand),
   },
 });
 
 const argv = process.argv.slice(2);
 if (basename(process.argv0) === "gosu") {
-  runGosu(process.argv0, argv, process.env);
-} else if (argv[0] === "exec" && !wantsHelp(argv.slice(1))) {
-  // Straight to exec: citty's root-level parse chokes on option values such as
-  // "-all,+net_bind_service" ("_" becomes a short flag), and exec parses strictly itself.
-  runExec(argv.slice(1));
+  (await import("./gosu/main.ts")).runGosu(process.argv0, argv, process.env);
 } else if (argv[0] === "--version" || argv[0] === "-V") {
   process.stdout.write(versionLine() + "\n");
+} else if (argv[0] === "exec" && !(await import("./cli/exec.ts")).wantsHelp(argv.slice(1))) {
+  // exec parses its own options strictly (citty reads --no-new-privs as a negation).
+  (await import("./cli/exec.ts")).runExec(argv.slice(1));
 } else {
-  await runCli(main, argv);
+  await (await import("./cli/run.ts")).runCli(main, argv);
 }

@@ -10,6 +10,7 @@ import { formatReport, toReport } from "../state/report.ts";
 import { readSelfState } from "../state/self.ts";
 import type { ProcessState } from "../state/types.ts";
 import { die } from "./fail.ts";
+import { logger } from "./log.ts";
 
 function readPid(pidText: string): ProcessState {
   if (!/^\d+$/.test(pidText)) die(`--pid: "${pidText}" is not a process id`, EXIT.USAGE);
@@ -71,7 +72,8 @@ export const capsCommand = defineCommand({
     else if (!asserting) process.stdout.write(formatReport(report));
     const failures = [...checkAbsent(state, absent), ...checkEmpty(state, emptySets)];
     if (failures.length) {
-      process.stderr.write(failures.map((f) => `sbx caps: ${f}\n`).join(""));
+      const log = logger("sbx caps");
+      for (const f of failures) log.error(f);
       process.exitCode = EXIT.ASSERTION;
     }
   },

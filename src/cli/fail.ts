@@ -1,14 +1,9 @@
-import { writeStderr } from "../sys/process.ts";
+import { logger } from "./log.ts";
 
-/** A failure the user can act on: one line on stderr, then this exit code. */
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number) {
-    super(message);
-  }
-}
+const log = logger("sbx");
 
-/** Print one line and exit. Synchronous, so nothing is lost to buffered console output. */
+/** Print one line and exit: what failed, on which input, and the likely cause. */
 export function die(message: string, code: number): never {
-  writeStderr(`sbx: ${message}`);
+  log.error(message);
   process.exit(code);
 }
