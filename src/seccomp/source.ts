@@ -1,0 +1,97 @@
+// Where a filter comes from: `--seccomp NAME|FILE.json|FILE.bpf`. This is what `sbx exec` and
+// `sbx seccomp` call; everything below it is pure.
+import { readFileSync } from "node:fs";
+import { release } from "node:os";
+import { runningArch, type SeccompArch } from "./arch.ts";
+import { decode } from "./bpf.ts";
+import { builtinProfile, BUILTIN_PROFILES } from "./builtin/index.ts";
+import { compilePolicy, type SeccompProgram } from "./compile.ts";
+import { validate } from "./interp.ts";
+import { resolvePolicy, type PolicyOptions, type Target } from "./policy.ts";
+import { parseProfile, ProfileError, readProfileJson, type Profile } from "./profile.ts";
+
+type ProfileSource =
+  | { kind: "builtin"; name: string }
+  | { kind: "json"; path: string }
+  | { kind: "bpf"; path: string };
+
+/** A profile argument that names nothing usable, or a file that cannot be read. */
+export class SourceError extends Error {}
+
+function profileSource(spec: string): ProfileSource {
+  if (builtinProfile(spec)) return { kind: "builtin", name: spec };
+  if (spec.endsWith(".json")) return { kind: "json", path: spec };
+  if (spec.endsWith(".bpf")) return { kind: "bpf", path: spec };
+  const names = BUILTIN_PROFILES.map((b) => b.name).join(", ");
+  throw new SourceError(`${JSON.stringify(spec)} is neither a built-in profile (${names}) nor a .json or .bpf file`);
+}
+
+function readSource(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new SourceError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Errors in a file name the file first: `p.json: syscalls[3].action: unknown action "X"`. */
+function inFile<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ProfileError) throw new ProfileError(e.issues.map((i) => `${path}: ${i}`));
+    throw e;
+  }
+}
+
+/** The validated profile a built-in name or a .json file stands for. */
+function loadProfile(source: Exclude<ProfileSource, { kind: "bpf" }>): Profile {
+  if (source.kind === "builtin") return parseProfile(builtinProfile(source.name)!.profile);
+  const text = readSource(source.path).toString("utf8");
+  return inFile(source.path, () => parseProfile(readProfileJson(text)));
+}
+
+export function compileProfile(profile: Profile, target: Target, options: PolicyOptions = {}): SeccompProgram {
+  return compilePolicy(resolvePolicy(profile, target, options));
+}
+
+/**
+ * The filter to install for `--seccomp SPEC`, built for `target` (the workload's architecture,
+ * final capabilities and kernel). A .bpf file is taken as it is, after the checks the kernel
+ * would make; it carries no install flags.
+ */
+export function loadSeccompProgram(spec: string, target: Target, options: PolicyOptions = {}): SeccompProgram {
+  const source = profileSource(spec);
+  if (source.kind === "bpf") {
+    const bytes = new Uint8Array(readSource(source.path));
+    try {
+      validate(decode(bytes));
+    } catch (e) {
+      throw new SourceError(`${source.path}: the kernel would refuse this program: ${(e as Error).message}`);
+    }
+    return { bytes, flags: 0, warnings: [] };
+  }
+  const profile = loadProfile(source);
+  return source.kind === "json"
+    ? inFile(source.path, () => compileProfile(profile, target, options))
+    : compileProfile(profile, target, options);
+}
+
+/** "6.18.44-fc-v769" → [6, 18]; Docker compares minKernel on these two numbers only. */
+export function parseKernelRelease(text: string): [number, number] {
+  const m = /^(\d+)\.(\d+)/.exec(text);
+  if (!m) throw new SourceError(`cannot read a kernel version from ${JSON.stringify(text)}`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+/**
+ * The running kernel and architecture, and the given capabilities (none unless said), named as
+ * Docker names them: "CAP_SYS_ADMIN" ("cap_sys_admin" from caps/mask.ts names() is fine too).
+ */
+export function workloadTarget(over: { arch?: SeccompArch; caps?: Iterable<string>; kernel?: readonly [number, number] } = {}): Target {
+  return {
+    arch: over.arch ?? runningArch(),
+    caps: new Set([...(over.caps ?? [])].map((c) => c.toUpperCase())),
+    kernel: over.kernel ?? parseKernelRelease(release()),
+  };
+}
