@@ -14,6 +14,7 @@ const main = defineCommand({
     caps: () => import("./cli/caps.ts").then((m) => m.capsCommand),
     exec: () => import("./cli/exec.ts").then((m) => m.execCommand),
     doctor: () => import("./cli/doctor.ts").then((m) => m.doctorCommand),
+    seccomp: () => import("./cli/seccomp.ts").then((m) => m.seccompCommand),
   },
 });
 

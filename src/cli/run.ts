@@ -12,13 +12,21 @@ const resolve = async <T>(v: T | Promise<T> | (() => T | Promise<T>)): Promise<T
 
 const beforeDashDash = (args: string[]) => (args.includes("--") ? args.slice(0, args.indexOf("--")) : args);
 
+interface Leaf {
+  cmd: AnyCommand;
+  parent?: AnyCommand;
+  /** "sbx seccomp check": how the user named it, for messages. */
+  path: string;
+  args: string[];
+}
+
 /** The leaf command the arguments name, its parent, and the arguments that belong to it. */
-async function leaf(cmd: AnyCommand, args: string[]): Promise<{ cmd: AnyCommand; parent?: AnyCommand; args: string[] }> {
+async function leaf(cmd: AnyCommand, args: string[], path = "sbx"): Promise<Leaf> {
   const subs = await resolve(cmd.subCommands);
   const i = beforeDashDash(args).findIndex((a) => !a.startsWith("-"));
   const sub = subs && i >= 0 ? subs[args[i]!] : undefined;
-  if (!sub) return { cmd, args };
-  const inner = await leaf((await resolve(sub)) as AnyCommand, args.slice(i + 1));
+  if (!sub) return { cmd, path, args };
+  const inner = await leaf((await resolve(sub)) as AnyCommand, args.slice(i + 1), `${path} ${args[i]}`);
   return inner.parent ? inner : { ...inner, parent: cmd };
 }
 
@@ -43,6 +51,10 @@ async function rejectUnknownOptions(cmd: AnyCommand, args: string[], path: strin
   for (let i = 0; i < own.length; i++) {
     const a = own[i]!;
     if (!a.startsWith("-") || a === "-") continue;
+    if (/^-\d/.test(a)) {
+      // citty would take "-1" for a short flag and drop it: say how to pass it instead.
+      die(`"${a}" looks like an option to "${path}"; put negative values after -- (e.g. ${path} … -- ${a})`, EXIT.USAGE);
+    }
     const name = a.replace(/^--?/, "").split("=")[0]!;
     const type = known.get(name) ?? (name.startsWith("no-") && known.get(name.slice(3)) === "boolean" ? "boolean" : undefined);
     if (!type) die(`unknown option "${a.split("=")[0]}" for "${path}" (see ${path} --help)`, EXIT.USAGE);
@@ -57,8 +69,7 @@ async function usage(cmd: AnyCommand, parent?: AnyCommand): Promise<string> {
 
 export async function runCli(main: AnyCommand, argv: string[]): Promise<void> {
   const target = await leaf(main, argv);
-  const meta = await resolve(target.cmd.meta);
-  const path = ["sbx", ...(target.parent && meta?.name ? [meta.name] : [])].join(" ");
+  const path = target.path;
   const own = beforeDashDash(target.args);
   if (own.includes("--help") || own.includes("-h") || (target.cmd === main && argv.length === 0)) {
     process.stdout.write((await usage(target.cmd, target.parent)) + "\n");

@@ -11,6 +11,13 @@ describe("command line front", () => {
     expect(r).toEqual({ code: 2, stdout: "", stderr });
   });
 
+  test("a negative value before -- is refused with the way to pass it, not dropped", () => {
+    const r = sbx(["seccomp", "check", "default", "personality", "-1"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('put negative values after -- (e.g. sbx seccomp check … -- -1)');
+    expect(sbx(["seccomp", "check", "default", "personality", "--", "-1"]).stdout).toStartWith("ERRNO(1)");
+  });
+
   test("help is plain text when stdout is not a terminal", () => {
     for (const args of [["--help"], [], ["caps", "--help"], ["caps", "-h"]]) {
       const r = sbx(args);
