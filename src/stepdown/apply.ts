@@ -18,7 +18,7 @@ import { lookPath } from "../user/lookPath.ts";
 import type { Degraded } from "./degrade.ts";
 import type { Step } from "./exitCodes.ts";
 import { probeFile } from "./fileProbe.ts";
-import { capsHint, execHint, groupsHint, idHint } from "./hints.ts";
+import { capsHint, execHint, groupsHint, groupsText, idHint } from "./hints.ts";
 import { signalName } from "./signals.ts";
 import type { PlannedStep, StepDownPlan } from "./types.ts";
 import { type Achieved, expectedNow, verifyNow } from "./verify.ts";
@@ -93,9 +93,11 @@ function steps({ plan, before, voice, report }: StepDownContext): never {
       degrade({
         name: "groups",
         findingUid: "supplementary-groups-unchanged",
-        reason: `${describe(r)}: ${groupsHint(r.errno)}; groups stay [${before.groups.join(",")}] instead of [${plan.setGroups.join(",")}]`,
+        reason: `${describe(r)}: ${groupsHint(r.errno)}; the inherited groups ${groupsText(before.groups)} stay instead of [${plan.setGroups.join(",")}]`,
       });
-    } else fail("groups", r, `${groupsHint(r.errno)}; wanted [${plan.setGroups.join(",")}], the caller has [${before.groups.join(",")}]`, "supplementary-groups-unchanged");
+    } else {
+      fail("groups", r, `${groupsHint(r.errno)}; the inherited groups ${groupsText(before.groups)} would remain instead of [${plan.setGroups.join(",")}]; accept with --allow-degraded groups`, "supplementary-groups-unchanged");
+    }
   }
   if (id && !plan.idsAlreadyTarget) {
     must("gid", setresgid(id.gid), (e) => idHint("gid", e));
@@ -105,7 +107,8 @@ function steps({ plan, before, voice, report }: StepDownContext): never {
   dropBounding(plan, before, got, { done, fail, degrade });
 
   if (plan.securebits !== null) {
-    must("securebits", setSecurebits(plan.securebits), (e) => e === EPERM ? "needs CAP_SETPCAP, and a locked bit cannot change" : "a bit this kernel does not know");
+    // CAP_SETPCAP and locked bits were checked while planning, so the likely cause is what remains.
+    must("securebits", setSecurebits(plan.securebits), () => "a bit this kernel does not know (exec_restrict_file/exec_deny_interactive need Linux 6.14), or an LSM/seccomp filter refuses it");
     done("securebits", `PR_SET_SECUREBITS(0x${plan.securebits.toString(16)})`);
   }
   if (plan.keepCaps) {
@@ -160,7 +163,7 @@ function steps({ plan, before, voice, report }: StepDownContext): never {
   if (out) must("report", writeFd(out.fd, out.text), () => "cannot write the report");
 
   const r = execve(found.path, plan.workload.argv, plan.workload.env);
-  return voice.fail({ kind: "exec", path: found.path, errno: r.ok ? 0 : r.errno, message: r.ok ? "" : `${describe(r)}: ${execHint(r.errno)}` });
+  return voice.fail({ kind: "exec", path: found.path, errno: r.ok ? 0 : r.errno, message: r.ok ? "" : `${describe(r)}: ${execHint(r.errno, id ? id.uid : before.uid.effective)}` });
 }
 
 interface Effects {

@@ -23,6 +23,7 @@ export function formatPlan(plan: StepDownPlan, execPath: string): string {
     `  securebits:  0x${p.securebits.toString(16)}${flags ? ` (${flags})` : ""}`,
     `  no_new_privs: ${p.noNewPrivs ? 1 : 0}`,
     `  seccomp: ${p.seccomp === "filter" ? "filter installed by sbx" : "unchanged from the caller"}`,
+    ...(plan.boundingInert ? [`  bounding set kept, inert (not degraded): ${plan.boundingInert}`] : []),
   ];
   return lines.join("\n") + "\n";
 }

@@ -1,15 +1,17 @@
 // Likely causes for a failed system call, by step and errno: the part of a message that tells a
 // person what to change. Read lazily (only on failure); a failure to read just omits the detail.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { errnoName } from "../sys/errno.ts";
 
-function procLine(path: string): string | null {
+function procText(path: string): string | null {
   try {
-    return readFileSync(path, "utf8").trim().replace(/\s+/g, " ");
+    return readFileSync(path, "utf8");
   } catch {
     return null;
   }
 }
+
+const procLine = (path: string) => procText(path)?.trim().replace(/\s+/g, " ") ?? null;
 
 const mapping = (file: "uid_map" | "gid_map") => {
   const m = procLine(`/proc/self/${file}`);
@@ -21,11 +23,21 @@ export function groupsHint(errno: number): string {
   if (e === "EPERM") {
     const deny = procLine("/proc/self/setgroups") === "deny";
     return deny
-      ? "this user namespace has /proc/self/setgroups = deny (unshare -r, rootless runtimes): supplementary groups cannot be changed; accept with --allow-degraded groups"
+      ? "this user namespace has /proc/self/setgroups = deny (unshare -r, rootless runtimes): supplementary groups cannot be changed"
       : "CAP_SETGID is missing or an LSM/seccomp filter refuses setgroups";
   }
   if (e === "EINVAL") return `a gid is not mapped in this user namespace${mapping("gid_map")}`;
   return "unexpected error from setgroups";
+}
+
+/**
+ * Groups as a list, naming the overflow gid: in a user namespace every inherited group that is not
+ * mapped shows as it, yet still grants that group's access outside.
+ */
+export function groupsText(groups: readonly number[]): string {
+  const overflow = Number(procLine("/proc/sys/kernel/overflowgid") ?? "65534");
+  const list = `[${groups.join(",")}]`;
+  return groups.includes(overflow) ? `${list} (${overflow} = the overflow gid: groups not mapped in this user namespace, still granting their access)` : list;
 }
 
 export function idHint(kind: "uid" | "gid", errno: number): string {
@@ -43,9 +55,25 @@ export function capsHint(errno: number): string {
   return "unexpected error";
 }
 
-export function execHint(errno: number): string {
+/**
+ * execve's EAGAIN: after the uid change the kernel counts every task of that uid against
+ * RLIMIT_NPROC, sbx's own runtime threads included (they exist until execve).
+ */
+function nprocHint(uid: number): string {
+  const limit = /^Max processes\s+(\S+)/m.exec(procText("/proc/self/limits") ?? "")?.[1];
+  let threads = "its";
+  try {
+    threads = String(readdirSync("/proc/self/task").length);
+  } catch {
+    // without procfs the count is only left out
+  }
+  return `RLIMIT_NPROC${limit ? ` (ulimit -u ${limit})` : ""} reached for uid ${uid}: its processes plus sbx's ${threads} threads exceed it; ` +
+    "nothing was executed — raise the limit (ulimit -u, docker --ulimit nproc) or stop processes of that uid";
+}
+
+export function execHint(errno: number, uid: number): string {
   switch (errnoName(errno)) {
-    case "EAGAIN": return "RLIMIT_NPROC reached for the target uid";
+    case "EAGAIN": return nprocHint(uid);
     case "ENOEXEC": return "not a binary this kernel runs and no #! line";
     case "EPERM": return "the file has capabilities the bounding set does not allow, or an LSM/mount option (nosuid/noexec) refuses it";
     case "E2BIG": return "argument list and environment too long";

@@ -2,7 +2,7 @@
 // reads nothing and changes nothing, so every refusal here happens before any privilege change,
 // and the unit tests can pretend to be any caller on any kernel.
 import { capsOf, type CapMask, hasCap, names, toHex } from "../caps/mask.ts";
-import { securebitLockMask, securebitMask } from "../caps/securebits.ts";
+import { SECUREBIT_FLAGS, securebitLockMask, securebitMask } from "../caps/securebits.ts";
 import { applyCapEdits, CapSpecError, parseCapList } from "../caps/spec.ts";
 import type { ProcessState } from "../state/types.ts";
 import type { ResolvedUser } from "../user/resolve.ts";
@@ -108,6 +108,42 @@ function groupsToSet(s: ProcessState, id: ResolvedUser, idsAlreadyTarget: boolea
   return [...id.groups];
 }
 
+/**
+ * Why a bounding set this process cannot reduce is harmless, or null when it matters. It is inert
+ * when the process already runs as its non-root target, holds no capability in any set, asks for
+ * none, and no_new_privs is certain: then no execve can grant a capability (NNP ignores setuid bits
+ * and file capabilities, and what execve grants is capped by the permitted set, which is empty), so
+ * the bounding set limits nothing — and a new user namespace starts with a full one anyway.
+ */
+function inertBounding(s: ProcessState, caps: CapTarget, target: { uid: number; gid: number }, nnpCertain: boolean, f: CallerFacts): string | null {
+  const alreadyTarget =
+    [s.uid.real, s.uid.effective, s.uid.saved].every((u) => u === target.uid) &&
+    [s.gid.real, s.gid.effective, s.gid.saved].every((g) => g === target.gid);
+  const held = s.caps.effective | s.caps.permitted | s.caps.inheritable | s.caps.ambient;
+  if (!alreadyTarget || target.uid === 0 || held !== 0n || (caps.inheritable | caps.ambient) !== 0n || !nnpCertain) return null;
+  return `the bounding set ${toHex(s.caps.bounding)} cannot be dropped (PR_CAPBSET_DROP: ${f.boundingDropErrno ?? "EPERM"}, no CAP_SETPCAP) but is inert: ` +
+    `uid ${target.uid} already is the target, holds no capability in any set and asks for none, and no_new_privs is set, so no execve can grant one ` +
+    `(and a new user namespace starts with a full bounding set anyway)`;
+}
+
+/**
+ * PR_SET_SECUREBITS needs CAP_SETPCAP, and a lock bit — or the flag it locks — never changes
+ * again: both are known now, so refuse before any change instead of failing half-way.
+ */
+function checkSecurebits(s: ProcessState, next: number, spec: string): void {
+  const cur = s.securebits ?? 0;
+  const changed = SECUREBIT_FLAGS.filter((fl) => {
+    const lock = securebitLockMask(fl);
+    return (cur & lock) !== 0 && ((cur ^ next) & (lock | securebitMask(fl))) !== 0;
+  });
+  if (changed.length) {
+    throw new Refusal("securebits", `--securebits ${spec}: ${changed.join(", ")} ${changed.length > 1 ? "are" : "is"} locked (current securebits 0x${cur.toString(16)}); a locked securebit cannot change, not even as root`);
+  }
+  if (!hasCap(s.caps.effective, CAP_SETPCAP)) {
+    throw new Refusal("securebits", `--securebits ${spec}: PR_SET_SECUREBITS needs CAP_SETPCAP, which this process (uid ${s.uid.effective}) does not have in its effective set`);
+  }
+}
+
 function boundingRefusal(f: CallerFacts, toDrop: CapMask): Refusal {
   const residual = f.state.caps.bounding;
   return new Refusal(
@@ -152,9 +188,11 @@ function describeSteps(p: Omit<StepDownPlan, "steps" | "predicted">, o: ExecOpti
   if (id && p.setGroups) add("groups", `setgroups([${p.setGroups.join(",")}]) (rule: ${id.groupsRule})`);
   else if (id) add("groups", `groups [${s.groups.join(",")}] kept: already as required (rule: ${id.groupsRule})`);
   if (id && !p.idsAlreadyTarget) add("gid", `setresgid(${id.gid}, ${id.gid}, ${id.gid})`);
+  // A kept bounding set is planned as the caller's, so say why before "nothing to drop".
   const drop = s.caps.bounding & ~p.caps.bounding;
-  if (drop === 0n) add("bounding", `bounding set already ${toHex(p.caps.bounding)}: nothing to drop`);
-  else if (!p.boundingDroppable) add("bounding", `cannot drop ${capList(drop)} (${p.boundingDropErrno}): DEGRADED, allowed by --allow-degraded bounding`);
+  if (p.boundingInert) add("bounding", `bounding set ${toHex(s.caps.bounding)} kept: cannot be dropped (${p.boundingDropErrno}) but inert, not degraded (see below)`);
+  else if (p.degraded.some((d) => d.name === "bounding")) add("bounding", `bounding set ${toHex(s.caps.bounding)} kept: cannot be dropped (${p.boundingDropErrno}): DEGRADED, allowed by --allow-degraded bounding`);
+  else if (drop === 0n) add("bounding", `bounding set already ${toHex(p.caps.bounding)}: nothing to drop`);
   else {
     const last = hasCap(drop, CAP_SETPCAP) ? ", cap_setpcap last" : "";
     add("bounding", `PR_CAPBSET_DROP ${capsOf(drop).length} caps (${capList(drop)})${last} → ${toHex(p.caps.bounding)}`);
@@ -193,38 +231,48 @@ export function planStepDown({ options: o, facts: f, identity, workload, seccomp
       if (e instanceof SecurebitsSpecError) throw new Refusal("usage", e.message);
       throw e;
     }
+    checkSecurebits(s, securebits, o.securebits);
   }
   const uidChanges = identity !== null && !idsAlreadyTarget && identity.uid !== 0;
-  const keepCaps = uidChanges && caps.ambient !== 0n;
-  const keepCapsLockedOff = securebits !== null && (securebits & securebitLockMask("keep_caps")) !== 0 && (securebits & KEEP_CAPS) === 0;
+  // Requested caps (ambient ones are inheritable too) need keep-caps: without it setresuid empties
+  // the permitted set, and capset can then make nothing inheritable.
+  const keepCaps = uidChanges && caps.inheritable !== 0n;
+  const bits = securebits ?? s.securebits ?? 0;
+  const keepCapsLockedOff = (bits & securebitLockMask("keep_caps")) !== 0 && (bits & KEEP_CAPS) === 0;
   if (keepCaps && keepCapsLockedOff) {
-    throw new Refusal("usage", "--securebits locks keep_caps off, but the requested caps need it to survive the uid change");
+    throw new Refusal("usage", `keep_caps is locked off (securebits 0x${bits.toString(16)}), but the requested caps need it to survive the uid change`);
   }
 
   const degraded: Degraded[] = [];
   const toDrop = s.caps.bounding & ~caps.bounding;
+  // A residual bounding set is only harmless under no_new_privs, so it counts only when it cannot be lost.
+  const nnpCertain = s.noNewPrivs || (o.noNewPrivs && !o.allowDegraded.has("nnp"));
+  let boundingInert: string | null = null;
   if (toDrop !== 0n && !f.boundingDroppable) {
-    if (!o.allowDegraded.has("bounding")) throw boundingRefusal(f, toDrop);
-    if (!o.noNewPrivs && !s.noNewPrivs) {
-      throw new Refusal(
-        "usage",
-        "--allow-degraded bounding needs no_new_privs: with a residual bounding set, setuid-root and file-capability binaries could regain capabilities (drop --allow-new-privs)",
-        "bounding-set-clear-blocked",
-      );
+    const target = identity ?? { uid: s.uid.effective, gid: s.gid.effective };
+    boundingInert = inertBounding(s, caps, target, nnpCertain, f);
+    if (boundingInert === null) {
+      if (!o.allowDegraded.has("bounding")) throw boundingRefusal(f, toDrop);
+      if (!nnpCertain) {
+        throw new Refusal(
+          "usage",
+          `--allow-degraded bounding needs no_new_privs: with a residual bounding set, setuid-root and file-capability binaries could regain capabilities (${o.noNewPrivs ? "do not also allow nnp to degrade" : "drop --allow-new-privs"})`,
+          "bounding-set-clear-blocked",
+        );
+      }
+      degraded.push({
+        name: "bounding",
+        findingUid: "bounding-set-clear-blocked",
+        reason: boundingRefusal(f, toDrop).message.replace(/; remedy:.*$/, "; running with the residual set (--allow-degraded bounding)"),
+      });
     }
-    // The drop would fail: the plan keeps the residual set and the report calls it degraded.
+    // The drop would fail: the plan keeps the residual set (inert, or reported as degraded).
     caps.bounding = s.caps.bounding;
-    degraded.push({
-      name: "bounding",
-      findingUid: "bounding-set-clear-blocked",
-      reason: boundingRefusal(f, toDrop).message.replace(/; remedy:.*$/, "; running with the residual set (--allow-degraded bounding)"),
-    });
   }
-  if (o.ambientCaps !== null || o.caps !== null) {
-    const notPermitted = caps.ambient & ~s.caps.permitted;
-    if (notPermitted !== 0n) {
-      throw new Refusal("caps", `cannot raise ambient ${capList(notPermitted)}: not in this process's permitted set (${toHex(s.caps.permitted)}); a process cannot gain capabilities`);
-    }
+  // The kernel's rules for capset and PR_CAP_AMBIENT_RAISE: a process cannot gain capabilities.
+  const notHeld = (caps.ambient & ~s.caps.permitted) | (caps.inheritable & ~(s.caps.permitted | s.caps.inheritable));
+  if (notHeld !== 0n) {
+    throw new Refusal("caps", `cannot make ${capList(notHeld)} inheritable/ambient: not in this process's permitted set (${toHex(s.caps.permitted)}); a process cannot gain capabilities`);
   }
 
   const base = {
@@ -245,6 +293,7 @@ export function planStepDown({ options: o, facts: f, identity, workload, seccomp
     lastCap: f.lastCap,
     boundingDroppable: f.boundingDroppable,
     boundingDropErrno: f.boundingDropErrno,
+    boundingInert,
     degraded,
   };
   return { ...base, steps: describeSteps(base, o, s), predicted: predict(base, s) };

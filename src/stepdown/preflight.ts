@@ -3,7 +3,7 @@
 import { statSync } from "node:fs";
 import { EACCES, ENOENT } from "../sys/errno.ts";
 import { describe } from "../sys/result.ts";
-import { atSecure, ensureStdio } from "../sys/process.ts";
+import { atSecure, ensureStdio, getcwd } from "../sys/process.ts";
 import { getxattr } from "../sys/xattr.ts";
 import { kernelLastCap, probeBoundingDrop } from "../state/kernel.ts";
 import { readSelfState } from "../state/self.ts";
@@ -42,6 +42,22 @@ function checkOwnInstall(): void {
   }
 }
 
+/**
+ * Refuse a working directory outside this process's root (runc's verifyCwd, CVE-2024-21626): the
+ * workload inherits it and could walk out of its root through it. Also when --workdir would
+ * replace it: sbx resolves relative paths there while still privileged.
+ */
+function checkCwd(): void {
+  const cwd = getcwd();
+  if (!cwd.ok) {
+    const why = cwd.errno === ENOENT ? ": it was deleted" : "";
+    throw new Refusal("preflight", `refusing to run: the working directory cannot be resolved (${describe(cwd)}${why}); start sbx from an existing directory`, "sbx-cwd-unreachable");
+  }
+  if (!cwd.value.startsWith("/")) {
+    throw new Refusal("preflight", `refusing to run: the working directory "${cwd.value}" is outside this process's root (inherited across chroot/pivot_root, or a leaked directory fd); the workload could escape through it — start sbx from a directory inside the root`, "sbx-cwd-unreachable");
+  }
+}
+
 /** LISTEN_FDS counts only when LISTEN_PID names this process (sd_listen_fds rule); we exec in place, so it stays valid. */
 function listenFds(env: NodeJS.ProcessEnv): number {
   if (env.LISTEN_PID !== String(process.pid)) return 0;
@@ -53,6 +69,7 @@ export function preflight(): CallerFacts {
   const stdio = ensureStdio();
   if (!stdio.ok) throw new Refusal("preflight", `cannot open /dev/null onto a closed fd 0-2: ${describe(stdio)}`);
   checkOwnInstall();
+  checkCwd();
   const lastCap = kernelLastCap();
   const probe = probeBoundingDrop(lastCap);
   return {

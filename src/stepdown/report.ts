@@ -29,6 +29,8 @@ export const ExecReportSchema = v.strictObject({
   }),
   applied: v.array(v.strictObject({ step: v.string(), action: v.string() })),
   degraded: v.array(v.strictObject({ name: v.picklist(DEGRADATIONS), finding_uid: v.string(), reason: v.string() })),
+  /** cleared: reduced as asked; inert: kept, but harmless (not a degradation); reason: why it was kept. */
+  bounding: v.strictObject({ cleared: v.boolean(), inert: v.boolean(), reason: Nullable }),
   exec: v.strictObject({ path: v.string(), argv: v.array(v.string()) }),
   final: CapsReportSchema,
 });
@@ -43,6 +45,7 @@ export function buildReport(
   final: ProcessState,
   execPath: string,
 ): ExecReport {
+  const boundingDegraded = degraded.find((d) => d.name === "bounding");
   return {
     schema: EXEC_REPORT_SCHEMA,
     asked: {
@@ -60,6 +63,11 @@ export function buildReport(
     },
     applied: applied.map((s) => ({ step: s.step, action: s.action })),
     degraded: degraded.map((d) => ({ name: d.name, finding_uid: d.findingUid, reason: d.reason })),
+    bounding: {
+      cleared: plan.boundingInert === null && boundingDegraded === undefined,
+      inert: plan.boundingInert !== null,
+      reason: plan.boundingInert ?? boundingDegraded?.reason ?? null,
+    },
     exec: { path: execPath, argv: plan.workload.argv },
     final: toReport(final, {
       lastCap: plan.lastCap,

@@ -58,6 +58,8 @@ export interface StepDownPlan {
   /** From the preflight probe; false means the drop is skipped as a degradation the operator allowed. */
   boundingDroppable: boolean;
   boundingDropErrno: string | null;
+  /** Why the bounding set that cannot be dropped is harmless (kept, not degraded); null otherwise. */
+  boundingInert: string | null;
   /** Degradations the planner already knows will happen (and the operator allowed). */
   degraded: Degraded[];
 }

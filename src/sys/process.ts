@@ -111,6 +111,18 @@ export function chdir(dir: string): SysResult {
   return libc.chdir(cstr(dir)) < 0 ? fail(`chdir(${dir})`, errno()) : ok(0);
 }
 
+/**
+ * The working directory as the kernel's getcwd(2) gives it, through the raw system call: libc
+ * versions differ in how they hand on "(unreachable)/…", the kernel's answer for a directory
+ * outside this process's root. ENOENT: the directory was deleted.
+ */
+export function getcwd(): SysResult<string> {
+  const buf = new Uint8Array(4096); // PATH_MAX; a longer path is ERANGE
+  const n = Number(libc.syscall(SYS.getcwd, ptr(buf), buf.length, 0, 0, 0));
+  if (n < 0) return fail("getcwd", errno());
+  return ok(Buffer.from(buf.subarray(0, n - 1)).toString("utf8")); // n counts the NUL
+}
+
 /** AT_SECURE from the aux vector: the kernel says this exec crossed a privilege boundary. */
 export function atSecure(): boolean {
   return BigInt(libc.getauxval(AT_SECURE)) !== 0n;

@@ -1,22 +1,19 @@
 // `sbx exec` end to end, as root, against the real kernel. Each lane sets up the caller with a
 // real tool (capsh, setpriv, unshare, an outer seccomp filter); the truth is the workload's own
 // /proc/self/status. None of these may skip: a missing tool fails the test.
-import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { ExecReportSchema } from "../../src/stepdown/report.ts";
 import { capsh, requireTools } from "../support/privileged.ts";
 import { run, SBX, sbx, statusFields } from "../support/sbx.ts";
+import { expectNoCaps, lane as laneIn, scratch, ZERO } from "./lane.ts";
 
 requireTools("capsh", "setpriv", "unshare", "python3");
 
-const tmp = mkdtempSync(join(tmpdir(), "sbx-exec-"));
-chmodSync(tmp, 0o1777);
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-let seq = 0;
-const fresh = (name: string) => join(tmp, `${name}-${seq++}`);
+const fresh = scratch("sbx-exec-");
+const lane = (args: string[], via: string[] = [], env?: Record<string, string>) => laneIn(fresh, args, via, env);
 
 // Docker's default capability set plus sys_admin and sys_ptrace (the NemoClaw container): 0xa82c25fb.
 const DOCKER_PLUS = [
@@ -30,27 +27,6 @@ function dockerPlus(): string[] {
   const names = run(["capsh", `--decode=${((1n << BigInt(lastCap + 1)) - 1n).toString(16)}`]).stdout.trim().split("=")[1]!.split(",");
   const drop = names.filter((n) => !keep.has(n));
   return capsh(`--drop=${drop.join(",")}`);
-}
-
-const STATUS = 'echo "pid $$"; cat /proc/self/status; printf "fds "; ls /proc/$$/fd | tr "\\n" " "; echo';
-
-/** Run sbx exec with a shell workload that prints its pid, status and fds; also the pid sbx had. */
-function lane(args: string[], via: string[] = [], env?: Record<string, string>) {
-  const pidFile = fresh("pid");
-  const r = run([...via, "sh", "-c", `echo $$ > ${pidFile}; exec ${SBX} exec ${args.map((a) => `'${a}'`).join(" ")} -- sh -c '${STATUS.replace(/'/g, "'\\''")}'`], env ? { env } : {});
-  const st = statusFields(r.stdout);
-  const pid = /^pid (\d+)/m.exec(r.stdout)?.[1];
-  const fds = /^fds (.*)$/m.exec(r.stdout)?.[1]?.trim().split(/\s+/) ?? [];
-  return { ...r, st, pid, sbxPid: existsSync(pidFile) ? readFileSync(pidFile, "utf8").trim() : "", fds };
-}
-
-const ZERO = "0000000000000000";
-function expectNoCaps(st: Record<string, string>, bounding = ZERO) {
-  expect(st.CapInh).toBe(ZERO);
-  expect(st.CapPrm).toBe(ZERO);
-  expect(st.CapEff).toBe(ZERO);
-  expect(st.CapAmb).toBe(ZERO);
-  expect(st.CapBnd).toBe(bounding);
 }
 
 describe("root → user, the default path", () => {
@@ -86,13 +62,13 @@ describe("root → user, the default path", () => {
   });
 
   test("T-F1: an inherited non-CLOEXEC fd is closed; --preserve-fds and LISTEN_FDS keep theirs", () => {
-    const leak = run(["sh", "-c", `exec 5</etc/shadow; exec ${SBX} exec --user nobody -- sh -c 'ls /proc/$$/fd | tr "\\n" " "'`]);
+    const leak = run(["sh", "-c", `exec 5</etc/shadow; exec ${SBX} exec --user nobody -- sh -c 'ls -m /proc/$$/fd; :'`]);
     expect(leak.code).toBe(0);
-    expect(leak.stdout.trim()).toBe("0 1 2");
-    const kept = run(["sh", "-c", `exec 3</etc/hostname 4</etc/hostname 5</etc/hostname 6</etc/hostname; exec ${SBX} exec --preserve-fds 3 --user nobody -- sh -c 'ls /proc/$$/fd | tr "\\n" " "'`]);
-    expect(kept.stdout.trim()).toBe("0 1 2 3 4 5");
-    const listen = run(["sh", "-c", `exec 3</etc/hostname 4</etc/hostname; export LISTEN_PID=$$ LISTEN_FDS=1; exec ${SBX} exec --user nobody -- sh -c 'ls /proc/$$/fd | tr "\\n" " "'`]);
-    expect(listen.stdout.trim()).toBe("0 1 2 3");
+    expect(leak.stdout.trim()).toBe("0, 1, 2");
+    const kept = run(["sh", "-c", `exec 3</etc/hostname 4</etc/hostname 5</etc/hostname 6</etc/hostname; exec ${SBX} exec --preserve-fds 3 --user nobody -- sh -c 'ls -m /proc/$$/fd; :'`]);
+    expect(kept.stdout.trim()).toBe("0, 1, 2, 3, 4, 5");
+    const listen = run(["sh", "-c", `exec 3</etc/hostname 4</etc/hostname; export LISTEN_PID=$$ LISTEN_FDS=1; exec ${SBX} exec --user nobody -- sh -c 'ls -m /proc/$$/fd; :'`]);
+    expect(listen.stdout.trim()).toBe("0, 1, 2, 3");
   });
 
   test("--caps keeps exactly that cap for a non-root workload (ambient)", () => {
@@ -192,20 +168,66 @@ describe("degraded lanes: refused by default, named and reported when allowed", 
     expect(allowed.stdout).toContain(`CapBnd:\t${ZERO}`);
   });
 
-  test("(d) caller already the target user: idempotent when nothing is left to drop", () => {
+  test("(d) caller already the target user: idempotent when nothing is left to drop — cleared, not inert", () => {
     const via = ["setpriv", "--reuid", "1000", "--regid", "1000", "--clear-groups", "--bounding-set", "-all", "--"];
-    const r = lane(["--user", "1000:1000"], via);
+    const report = fresh("report");
+    const r = lane(["--user", "1000:1000", "--report", report], via);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.st.Uid).toBe("1000\t1000\t1000\t1000");
     expectNoCaps(r.st);
     expect(r.st.NoNewPrivs).toBe("1");
+    const rep = v.parse(ExecReportSchema, JSON.parse(readFileSync(report, "utf8")));
+    expect(rep.bounding).toEqual({ cleared: true, inert: false, reason: null });
+    expect(rep.applied.map((a) => a.step)).not.toContain("uid");
   });
 
-  test("(d') already the target user with a full bounding set (docker run --user): refused, then degraded", () => {
-    const via = ["setpriv", "--reuid", "1000", "--regid", "1000", "--clear-groups", "--"];
-    const { refused } = refusedThenAllowed(via, "bounding", 209, [], "1000:1000");
-    expect(refused.stderr).toContain("CAP_SETPCAP");
+  // (d') `docker run --user 1000:1000` then `sbx exec --user 1000:1000`: no CAP_SETPCAP, so the full
+  // bounding set stays — inert, because uid 1000 holds no caps, asks for none and gets NNP.
+  const asApp = ["setpriv", "--reuid", "1000", "--regid", "1000", "--clear-groups", "--"];
+
+  test("(d') already the target user with a full bounding set: inert — runs, not degraded, reported and in --dry-run", () => {
+    const full = run([...asApp, "sh", "-c", "grep CapBnd /proc/self/status"]).stdout.trim().split("\t")[1]!;
+    expect(full).toBe(statusFields(readFileSync("/proc/self/status", "utf8")).CapBnd!); // the harness's own set, untouched
+    const report = fresh("report");
+    const r = lane(["--user", "1000:1000", "--report", report, "--log-format", "ocsf"], asApp);
+    expect(r.stderr).toBe(""); // not degraded: no warning, no OCSF finding
+    expect(r.code).toBe(0);
+    expect(r.st.Uid).toBe("1000\t1000\t1000\t1000");
+    expectNoCaps(r.st, full);
+    expect(r.st.NoNewPrivs).toBe("1");
+    const rep = v.parse(ExecReportSchema, JSON.parse(readFileSync(report, "utf8")));
+    expect(rep.degraded).toEqual([]);
+    expect(rep.bounding).toMatchObject({ cleared: false, inert: true });
+    expect(rep.bounding.reason).toContain("no CAP_SETPCAP");
+    expect(rep.final.caps.bounding.hex).toBe(full);
+    const dry = sbx(["exec", "--user", "1000:1000", "--dry-run", "--", "true"], { via: asApp });
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toBe("");
+    expect(dry.stdout).toContain("kept: cannot be dropped (EPERM) but inert, not degraded");
+    expect(dry.stdout).toContain("bounding set kept, inert (not degraded): ");
+  });
+
+  test("(d') --allow-new-privs or requested caps make the set matter again: refused; bounding cannot degrade without NNP", () => {
+    const m = marker();
+    const withPrivs = sbx(["exec", "--user", "1000:1000", "--allow-new-privs", ...workload(m)], { via: asApp });
+    expect(withPrivs.code).toBe(209);
+    expect(withPrivs.stderr).toContain("CAP_SETPCAP");
+    const inh = sbx(["exec", "--user", "1000:1000", "--bounding-set", "-all,+net_raw", "--inh-caps", "+net_raw", ...workload(m)], { via: asApp });
+    expect(inh.code).toBe(209);
+    const degraded = sbx(["exec", "--user", "1000:1000", "--allow-new-privs", "--allow-degraded", "bounding", ...workload(m)], { via: asApp });
+    expect(degraded.code).toBe(200);
+    expect(degraded.stderr).toContain("--allow-degraded bounding needs no_new_privs");
+    expect(existsSync(m)).toBe(false);
+  });
+
+  test("(d') the same caller asking for caps with --allow-degraded bounding: degraded, then refused because it holds none", () => {
+    const m = marker();
+    const r = sbx(["exec", "--user", "1000:1000", "--allow-degraded", "bounding", "--bounding-set", "-all,+net_raw", "--inh-caps", "+net_raw", ...workload(m)], { via: asApp });
+    expect(r.code).toBe(212);
+    expect(r.stderr).toContain("cap_net_raw");
+    expect(r.stderr).toContain("a process cannot gain capabilities");
+    expect(existsSync(m)).toBe(false);
   });
 
   test("(e) non-root caller asking for another user: names CAP_SETUID/CAP_SETGID and the uid", () => {

@@ -130,6 +130,92 @@ describe("plan", () => {
   });
 });
 
+describe("a bounding set that cannot be dropped: inert, degraded or refused", () => {
+  const ids = (n: number) => ({ real: n, effective: n, saved: n, fs: n });
+  /** docker run --user 1000:1000: the target ids already, no capability in any set, the bounding set full. */
+  const asApp = (over: Partial<ProcessState> = {}) =>
+    caller({ uid: ids(1000), gid: ids(1000), groups: [], caps: { inheritable: 0n, permitted: 0n, effective: 0n, bounding: DOCKER_PLUS, ambient: 0n }, ...over });
+
+  test("already the non-root target, no caps held or asked, NNP: inert — kept, not degraded, said in the plan", () => {
+    const p = plan(["--user", "app"], facts(asApp(), false));
+    expect(p.boundingInert).toContain("inert");
+    expect(p.boundingInert).toContain("no CAP_SETPCAP");
+    expect(p.degraded).toEqual([]);
+    expect(p.caps.bounding).toBe(DOCKER_PLUS);
+    expect(p.predicted.caps.bounding).toBe(DOCKER_PLUS);
+    expect(p.predicted.caps.permitted).toBe(0n);
+    expect(p.steps.find((s) => s.step === "bounding")!.action).toContain("inert, not degraded");
+  });
+
+  test("without --user the caller's own non-root ids are the target: inert too, unless they are mixed", () => {
+    expect(plan([], facts(asApp(), false), null).boundingInert).not.toBeNull();
+    const savedRoot = asApp({ uid: { real: 1000, effective: 1000, saved: 0, fs: 1000 } });
+    expect(refusal(() => plan([], facts(savedRoot, false), null)).step).toBe("bounding");
+  });
+
+  test("NNP already set by the caller keeps it inert even with --allow-new-privs (lane N)", () => {
+    expect(plan(["--user", "app", "--allow-new-privs"], facts(asApp({ noNewPrivs: true }), false)).boundingInert).not.toBeNull();
+  });
+
+  test.each([
+    ["--allow-new-privs", ["--allow-new-privs"], asApp()],
+    ["nnp allowed to degrade", ["--allow-degraded", "nnp"], asApp()],
+    ["inheritable caps asked", ["--bounding-set", "-all,+net_raw", "--inh-caps", "+net_raw"], asApp()],
+    ["a cap still held (ambient)", [], asApp({ caps: { inheritable: capBit(10), permitted: capBit(10), effective: capBit(10), bounding: DOCKER_PLUS, ambient: capBit(10) } })],
+  ])("the set matters again (%s): refused, naming CAP_SETPCAP", (_why, args, state) => {
+    const r = refusal(() => plan(["--user", "app", ...args], facts(state, false)));
+    expect(r.step).toBe("bounding");
+    expect(r.message).toContain("CAP_SETPCAP");
+  });
+
+  test("--allow-degraded bounding then degrades only with NNP certain", () => {
+    const inh = plan(["--user", "app", "--bounding-set", "-all,+net_raw", "--inh-caps", "+net_raw", "--allow-degraded", "bounding"], facts(asApp({ caps: { inheritable: 0n, permitted: capBit(13), effective: 0n, bounding: DOCKER_PLUS, ambient: 0n } }), false));
+    expect(inh.boundingInert).toBeNull();
+    expect(inh.degraded.map((d) => d.name)).toEqual(["bounding"]);
+    expect(inh.steps.find((s) => s.step === "bounding")!.action).toContain("DEGRADED");
+    expect(refusal(() => plan(["--user", "app", "--allow-new-privs", "--allow-degraded", "bounding"], facts(asApp(), false))).message).toContain("drop --allow-new-privs");
+    expect(refusal(() => plan(["--user", "app", "--allow-degraded", "bounding,nnp"], facts(asApp(), false))).message).toContain("do not also allow nnp to degrade");
+  });
+
+  test("root stays refused: a root caller without CAP_SETPCAP (lane a), and a root target even without caps", () => {
+    expect(refusal(() => plan([], facts(caller(), false), null)).step).toBe("bounding");
+    const bare = caller({ caps: { inheritable: 0n, permitted: 0n, effective: 0n, bounding: DOCKER_PLUS, ambient: 0n } });
+    expect(refusal(() => plan([], facts(bare, false), null)).step).toBe("bounding");
+  });
+});
+
+describe("capabilities and securebits a process cannot get are refused before any change", () => {
+  test("inheritable caps for a non-root target keep caps over setresuid, as ambient ones do", () => {
+    const p = plan(["--user", "app", "--bounding-set", "-all,+net_raw", "--inh-caps", "+net_raw"]);
+    expect(p.keepCaps).toBe(true);
+    expect(p.caps.inheritable).toBe(capBit(13));
+    expect(p.caps.permitted).toBe(0n);
+  });
+
+  test("inheritable caps the caller does not hold", () => {
+    const nbsOnly = caller({ caps: { inheritable: 0n, permitted: capBit(10), effective: capBit(10), bounding: DOCKER_PLUS, ambient: 0n } });
+    const r = refusal(() => plan(["--bounding-set", "-all,+net_raw", "--inh-caps", "+net_raw"], facts(nbsOnly), null));
+    expect(r.step).toBe("caps");
+    expect(r.message).toContain("cap_net_raw");
+  });
+
+  test("a locked securebit cannot change; keep_caps locked off by the caller blocks requested caps", () => {
+    const locked = caller({ securebits: 0x3 });
+    const r = refusal(() => plan(["--securebits", "-noroot"], facts(locked), null));
+    expect(r.step).toBe("securebits");
+    expect(r.message).toContain("noroot is locked");
+    expect(refusal(() => plan(["--securebits", "-noroot_locked"], facts(locked), null)).message).toContain("locked");
+    expect(plan(["--securebits", "+keep_caps_locked"], facts(locked), null).securebits).toBe(0x23);
+    expect(refusal(() => plan(["--user", "app", "--caps", "net_raw"], facts(caller({ securebits: 0x20 })))).message).toContain("keep_caps is locked off");
+  });
+
+  test("securebits need CAP_SETPCAP", () => {
+    const r = refusal(() => plan(["--securebits", "+noroot"], facts(caller({}, capBit(10))), null));
+    expect(r.step).toBe("securebits");
+    expect(r.message).toContain("CAP_SETPCAP");
+  });
+});
+
 describe("options", () => {
   test("everything after -- is the workload, even --help", () => {
     expect(splitExecArgs(["-u", "app", "--", "--help", "-x"])).toEqual({ options: ["--user=app"], argv: ["--help", "-x"] });
