@@ -1,11 +1,11 @@
 // The Bun runtime must not read config from the working directory or run code named by the
 // environment while sbx is root (see scripts/build.ts).
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VERSION } from "../../src/version.ts";
-import { sbx } from "../support/sbx.ts";
+import { SBX, sbx } from "../support/sbx.ts";
 
 function hostileDir() {
   const dir = mkdtempSync(join(tmpdir(), "sbx-hooks-"));
@@ -47,9 +47,24 @@ describe("runtime hooks are closed", () => {
     expect(e.stdout).not.toBe("1\n");
   });
 
-  test("BUN_INSPECT does not start a debugger", () => {
-    const r = sbx(["--version"], { env: { PATH, BUN_INSPECT: "127.0.0.1:0" } });
-    expect(r.code).toBe(0);
-    expect(r.stdout + r.stderr).not.toMatch(/inspect|debugger|ws:\/\//i);
+  test("BUN_INSPECT does not open a debugger port while sbx runs", async () => {
+    // sbx blocks reading a FIFO profile, long enough to look for the listener Bun would open
+    // before any sbx code runs (an unpatched compiled binary listens on the given port).
+    const dir = mkdtempSync(join(tmpdir(), "sbx-inspect-"));
+    const fifo = join(dir, "profile.json");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    const port = 40000 + Math.floor(Math.random() * 20000);
+    const child = Bun.spawn([SBX, "seccomp", "compile", fifo, "-o", "/dev/null"], {
+      env: { PATH, BUN_INSPECT: `127.0.0.1:${port}` },
+      stderr: "pipe",
+    });
+    await Bun.sleep(300);
+    const listening = readFileSync("/proc/net/tcp", "utf8").split("\n").some((l) => {
+      const f = l.trim().split(/\s+/);
+      return f[1]?.endsWith(`:${port.toString(16).toUpperCase().padStart(4, "0")}`) && f[3] === "0A";
+    });
+    writeFileSync(fifo, '{"defaultAction":"SCMP_ACT_ALLOW"}');
+    expect(await child.exited).toBe(0);
+    expect(listening).toBe(false);
   });
 });
