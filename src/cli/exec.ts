@@ -34,7 +34,9 @@ const EXEC_ARGS = {
   "new-session": { type: "boolean", description: "setsid() before exec" },
   pdeathsig: { type: "string", description: "Signal the workload gets when its parent dies", valueHint: "SIG" },
   "preserve-fds": { type: "string", description: "Keep N fds after stdio (3..N+2), like runc; plus LISTEN_FDS", valueHint: "N" },
-  "allow-degraded": { type: "string", description: "Run weaker only in these named ways: bounding, groups, nnp", valueHint: "LIST" },
+  "allow-degraded": { type: "string", description: "Run weaker only in these named ways: bounding, groups, nnp, seccomp", valueHint: "LIST" },
+  seccomp: { type: "string", description: "Install this seccomp filter last, right before execve: a built-in (default, sandbox), FILE.json or FILE.bpf", valueHint: "PROFILE" },
+  "seccomp-lenient": { type: "boolean", description: "Skip syscall names no architecture has, with a warning, instead of refusing the profile" },
   "dry-run": { type: "boolean", description: "Print the plan and the predicted final state; change nothing" },
   report: { type: "string", description: "Write the JSON report here just before exec", valueHint: "FILE" },
   "report-fd": { type: "string", description: "Write the JSON report to this open fd just before exec", valueHint: "N" },
@@ -133,11 +135,12 @@ export function runExec(raw: readonly string[]): never {
   }
   let prepared: ReturnType<typeof prepare>;
   try {
-    prepared = prepare(o, process.env, null);
+    prepared = prepare(o, process.env);
   } catch (e) {
     return refuse(o, e);
   }
-  const { plan, facts, execPath, reportFd } = prepared;
+  const { plan, facts, execPath, reportFd, afterInstall } = prepared;
+  for (const w of plan.seccomp?.warnings ?? []) writeStderr(`sbx exec: warning: --seccomp ${plan.seccomp!.profile}: ${w}`);
   if (o.dryRun) {
     process.stdout.write(formatPlan(plan, execPath));
     for (const d of plan.degraded) writeStderr(`sbx exec: warning: would run DEGRADED (${d.name}): ${d.reason}`);
@@ -147,6 +150,7 @@ export function runExec(raw: readonly string[]): never {
     plan,
     before: facts.state,
     voice: execVoice(o),
+    afterInstall,
     report: (final, applied, degraded, path) =>
       reportFd === null ? null : { fd: reportFd, text: JSON.stringify(buildReport(o, plan, applied, degraded, final, path)) + "\n" },
   });

@@ -60,8 +60,8 @@ export function runGosu(self: string, args: readonly string[], env: Readonly<Rec
   try {
     parseUserSpec(call.spec); // gosu's wording for a bad spec comes before any SBX_* complaint
     o = gosuOptions(call.spec, call.argv, env);
-    const { plan, facts } = prepare(o, withoutSbxVars(env), null);
-    return runStepDown({ plan, before: facts.state, voice: gosuVoice(call.spec, o), report: () => null });
+    const { plan, facts, afterInstall } = prepare(o, withoutSbxVars(env));
+    return runStepDown({ plan, before: facts.state, voice: gosuVoice(call.spec, o), report: () => null, afterInstall });
   } catch (e) {
     const voice = gosuVoice(call.spec, o);
     if (e instanceof IdentityError) {

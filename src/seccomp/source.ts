@@ -10,7 +10,7 @@ import { validate } from "./interp.ts";
 import { resolvePolicy, type PolicyOptions, type Target } from "./policy.ts";
 import { parseProfile, ProfileError, readProfileJson, type Profile } from "./profile.ts";
 
-type ProfileSource =
+export type ProfileSource =
   | { kind: "builtin"; name: string }
   | { kind: "json"; path: string }
   | { kind: "bpf"; path: string };
@@ -18,7 +18,8 @@ type ProfileSource =
 /** A profile argument that names nothing usable, or a file that cannot be read. */
 export class SourceError extends Error {}
 
-function profileSource(spec: string): ProfileSource {
+/** What a `--seccomp` argument names; throws SourceError when it names nothing usable. */
+export function profileSource(spec: string): ProfileSource {
   if (builtinProfile(spec)) return { kind: "builtin", name: spec };
   if (spec.endsWith(".json")) return { kind: "json", path: spec };
   if (spec.endsWith(".bpf")) return { kind: "bpf", path: spec };

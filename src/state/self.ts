@@ -5,6 +5,7 @@ import { maskOf } from "../caps/mask.ts";
 import { capget } from "../sys/capset.ts";
 import { getfsgid, getfsuid, getgroups, getresgid, getresuid } from "../sys/creds.ts";
 import { ambientIsSet, capbsetRead, getNoNewPrivs, getSeccompMode, getSecurebits } from "../sys/prctl.ts";
+import { EINVAL } from "../sys/errno.ts";
 import { describe, type SysResult } from "../sys/result.ts";
 import type { ProcessState } from "./types.ts";
 
@@ -19,6 +20,13 @@ function setFromProbe(lastCap: number, probe: (n: number) => SysResult<number>):
   const caps: number[] = [];
   for (let n = 0; n <= lastCap; n++) if (must(probe(n)) === 1) caps.push(n);
   return maskOf(caps);
+}
+
+/** A kernel built without CONFIG_SECCOMP answers PR_GET_SECCOMP with EINVAL: no filter, mode 0. */
+function seccompMode(): number {
+  const r = getSeccompMode();
+  if (!r.ok && r.errno === EINVAL) return 0;
+  return must(r);
 }
 
 /** Seccomp_filters exists only in procfs; absent procfs is not an error. */
@@ -50,7 +58,7 @@ export function readSelfState(lastCap: number): ProcessState {
     },
     securebits: must(getSecurebits()),
     noNewPrivs: must(getNoNewPrivs()) === 1,
-    seccompMode: must(getSeccompMode()),
+    seccompMode: seccompMode(),
     seccompFilters: seccompFilterCount(),
   };
 }

@@ -6,21 +6,24 @@ import { capBit, capsOf, type CapMask, names, toHex } from "../caps/mask.ts";
 import { capName } from "../caps/names.ts";
 import { capget, capset } from "../sys/capset.ts";
 import { setgroups, setresgid, setresuid } from "../sys/creds.ts";
-import { EINVAL, EPERM, errnoName } from "../sys/errno.ts";
+import { EPERM, errnoName } from "../sys/errno.ts";
+import { preadFromStart } from "../sys/fd.ts";
 import {
-  ambientClearAll, ambientRaise, capbsetDrop, capbsetRead, setKeepCaps, setNoNewPrivs, setPdeathsig, setSecurebits,
+  ambientClearAll, ambientRaise, capbsetDrop, capbsetRead, getSeccompMode, setKeepCaps, setNoNewPrivs, setPdeathsig, setSecurebits,
 } from "../sys/prctl.ts";
-import { chdir, cloexecFrom, execve, isOpen, resetSignals, setCloexec, setsid, writeFd } from "../sys/process.ts";
-import { describe, type SysResult } from "../sys/result.ts";
+import { chdir, cloexecFrom, isOpen, prepareExecve, resetSignals, setCloexec, setsid, writeFd } from "../sys/process.ts";
+import { describe, ok, type SysResult } from "../sys/result.ts";
 import { installFilter } from "../sys/seccomp.ts";
 import type { ProcessState } from "../state/types.ts";
 import { lookPath } from "../user/lookPath.ts";
+import { type AfterInstall, filterCount, outcomeProblem, STATUS_BYTES, statusProblems } from "./afterInstall.ts";
 import type { Degraded } from "./degrade.ts";
 import type { Step } from "./exitCodes.ts";
 import { probeFile } from "./fileProbe.ts";
 import { capsHint, execHint, groupsHint, groupsText, idHint } from "./hints.ts";
+import { SECCOMP_FINDING, seccompHint } from "./seccomp.ts";
 import { signalName } from "./signals.ts";
-import type { PlannedStep, StepDownPlan } from "./types.ts";
+import type { PlannedSeccomp, PlannedStep, StepDownPlan } from "./types.ts";
 import { type Achieved, expectedNow, verifyNow } from "./verify.ts";
 import type { Voice } from "./voice.ts";
 
@@ -35,6 +38,8 @@ export interface StepDownContext {
   before: ProcessState;
   voice: Voice;
   report: ReportWriter;
+  /** From prepare: what sbx's calls after the seccomp install do under the filter. */
+  afterInstall: AfterInstall | null;
 }
 
 const capList = (m: CapMask) => names(m).join(",") || "none";
@@ -53,7 +58,7 @@ export function runStepDown(ctx: StepDownContext): never {
   }
 }
 
-function steps({ plan, before, voice, report }: StepDownContext): never {
+function steps({ plan, before, voice, report, afterInstall }: StepDownContext): never {
   const applied: PlannedStep[] = [];
   // Degradations the planner foresaw (and the operator allowed) are announced before any change.
   const degraded: Degraded[] = [...plan.degraded];
@@ -138,10 +143,6 @@ function steps({ plan, before, voice, report }: StepDownContext): never {
       degrade({ name: "nnp", findingUid: "no-new-privs-unset", reason: `${describe(r)}: this kernel refuses no_new_privs (Linux < 3.5?)` });
     } else fail("nnp", r, "this kernel refuses no_new_privs (Linux < 3.5?); accept with --allow-degraded nnp", "no-new-privs-unset");
   }
-  if (plan.seccomp) {
-    must("seccomp", installFilter(plan.seccomp), (e) => e === EINVAL ? "the kernel rejects the program (CONFIG_SECCOMP_FILTER off, or a bad program)" : "no_new_privs is off and CAP_SYS_ADMIN is missing");
-    done("seccomp", `seccomp filter installed (${plan.seccomp.length / 8} instructions)`);
-  }
 
   const want = expectedNow(plan, before, got);
   let verified: ReturnType<typeof verifyNow>;
@@ -158,12 +159,78 @@ function steps({ plan, before, voice, report }: StepDownContext): never {
   // gosu's rule: look the command up after the switch, with the workload's PATH and permissions.
   const found = lookPath(plan.workload.command, plan.workload.path, probeFile);
   if (found.kind !== "found") return voice.fail({ kind: "lookup", lookup: found });
+  const exec = prepareExecve(found.path, plan.workload.argv, plan.workload.env);
 
-  const out = report(verified.state, applied, degraded, found.path);
-  if (out) must("report", writeFd(out.fd, out.text), () => "cannot write the report");
+  const writeReport = (final: ProcessState, appliedSteps: readonly PlannedStep[]) => {
+    const out = report(final, appliedSteps, degraded, found.path);
+    return out && { fd: out.fd, bytes: Buffer.from(out.text, "utf8") };
+  };
+  let out: Report;
+  if (plan.seccomp?.install) {
+    // prepare decides these whenever it plans an install; without them nothing may be installed blind.
+    if (!afterInstall) throw new Error("a seccomp install was planned without deciding sbx's own calls after it");
+    out = installSeccomp(plan.seccomp, afterInstall, verified.state, { plan, voice, applied, writeReport, fail, degrade });
+  } else out = writeReport(verified.state, applied);
+  if (out) must("report", writeFd(out.fd, out.bytes), () => "cannot write the report");
 
-  const r = execve(found.path, plan.workload.argv, plan.workload.env);
+  const r = exec();
   return voice.fail({ kind: "exec", path: found.path, errno: r.ok ? 0 : r.errno, message: r.ok ? "" : `${describe(r)}: ${execHint(r.errno, id ? id.uid : before.uid.effective)}` });
+}
+
+type Report = { fd: number; bytes: Uint8Array } | null;
+
+interface SeccompEffects extends Pick<Effects, "fail" | "degrade"> {
+  plan: StepDownPlan;
+  voice: Voice;
+  applied: readonly PlannedStep[];
+  writeReport: (final: ProcessState, applied: readonly PlannedStep[]) => Report;
+}
+
+/**
+ * The last change: install the filter on this thread, then verify it is in force. The report is
+ * built first, for the state verification must then find, so that once the filter is in force
+ * sbx makes only the calls it was checked for (afterInstall.ts): prctl, pread64, write, execve.
+ * A refused install is fatal, or with --allow-degraded seccomp a reported degradation.
+ */
+function installSeccomp(sc: PlannedSeccomp, expect: AfterInstall, state: ProcessState, fx: SeccompEffects): Report {
+  const verifyFailed = (message: string): never =>
+    fx.voice.fail({ kind: "step", step: "verify", message, findingUid: "stepdown-verify-failed", errno: null });
+  const buf = new Uint8Array(STATUS_BYTES);
+  const readStatus = (fd: number): SysResult<string> => {
+    const n = preadFromStart(fd, buf);
+    return n.ok ? ok(Buffer.from(buf.subarray(0, n.value)).toString("utf8")) : n;
+  };
+  let filtersBefore: number | null = null;
+  if (expect.status) {
+    const text = readStatus(expect.status.fd);
+    if (!text.ok) return verifyFailed(`cannot count the seccomp filters before the install: ${describe(text)} of /proc/thread-self/status`);
+    filtersBefore = filterCount(text.value);
+  }
+  const countVerified = filtersBefore !== null && expect.status?.outcome.kind === "runs";
+  const final = { ...state, seccompMode: 2, seccompFilters: countVerified ? filtersBefore! + 1 : null };
+  const installed = { step: "seccomp" as const, action: `filter "${sc.profile}" installed (${sc.instructions} instructions, sha256 ${sc.sha256}) and verified in force` };
+  const prebuilt = fx.writeReport(final, [...fx.applied, installed]);
+
+  const r = installFilter(sc.bytes, sc.flags);
+  if (!r.ok) {
+    const why = seccompHint(r.errno, sc.flags);
+    if (!fx.plan.allowDegraded.has("seccomp")) {
+      fx.fail("seccomp", r, `${why}; the workload would run without the "${sc.profile}" filter — accept with --allow-degraded seccomp`, SECCOMP_FINDING);
+    }
+    fx.degrade({ name: "seccomp", findingUid: SECCOMP_FINDING, reason: `${describe(r)}: ${why}; running without the "${sc.profile}" filter (--allow-degraded seccomp)` });
+    return fx.writeReport(state, fx.applied); // no filter in force: anything may follow
+  }
+  const mode = getSeccompMode();
+  const problems = [outcomeProblem("prctl(PR_GET_SECCOMP)", expect.mode, mode)];
+  if (expect.mode.kind === "runs" && mode.ok && mode.value !== 2) problems.push(`prctl(PR_GET_SECCOMP) answers ${mode.value}, expected 2 (filter)`);
+  if (expect.status) {
+    const text = readStatus(expect.status.fd);
+    problems.push(outcomeProblem("pread64 of /proc/thread-self/status", expect.status.outcome, text.ok ? ok(text.value.length) : text));
+    if (text.ok && expect.status.outcome.kind === "runs") problems.push(...statusProblems(text.value, filtersBefore));
+  }
+  const differs = problems.filter((p): p is string => p !== null);
+  if (differs.length) return verifyFailed(`the seccomp filter "${sc.profile}" is not in force as planned, not executing: ${differs.join("; ")}`);
+  return prebuilt;
 }
 
 interface Effects {

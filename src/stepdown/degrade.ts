@@ -1,6 +1,6 @@
 // The names an operator can pass to --allow-degraded. Each is one protection sbx otherwise
-// refuses to run without; "seccomp" joins when profiles can be requested.
-export const DEGRADATIONS = ["bounding", "groups", "nnp"] as const;
+// refuses to run without.
+export const DEGRADATIONS = ["bounding", "groups", "nnp", "seccomp"] as const;
 export type Degradation = (typeof DEGRADATIONS)[number];
 
 export class DegradeListError extends Error {}

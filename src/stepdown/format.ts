@@ -22,7 +22,7 @@ export function formatPlan(plan: StepDownPlan, execPath: string): string {
     ...CAP_SET_NAMES.map((n) => `  ${(n + ":").padEnd(13)}${toHex(p.caps[n])} = ${names(p.caps[n]).join(",") || "[none]"}`),
     `  securebits:  0x${p.securebits.toString(16)}${flags ? ` (${flags})` : ""}`,
     `  no_new_privs: ${p.noNewPrivs ? 1 : 0}`,
-    `  seccomp: ${p.seccomp === "filter" ? "filter installed by sbx" : "unchanged from the caller"}`,
+    `  seccomp: ${p.seccomp === "filter" ? `filter "${plan.seccomp!.profile}" installed by sbx (mode 2, on top of the caller's)` : "unchanged from the caller"}`,
     ...(plan.boundingInert ? [`  bounding set kept, inert (not degraded): ${plan.boundingInert}`] : []),
   ];
   return lines.join("\n") + "\n";

@@ -24,6 +24,10 @@ export interface ExecOptions {
   pdeathsig: number;
   preserveFds: number;
   allowDegraded: Set<Degradation>;
+  /** A built-in profile name, a .json profile or a .bpf program; null: no filter. */
+  seccomp: string | null;
+  /** Skip syscall names no architecture has (with a warning) instead of refusing the profile. */
+  seccompLenient: boolean;
   dryRun: boolean;
   report: { file: string } | { fd: number } | null;
   logFormat: "text" | "ocsf";
@@ -48,6 +52,8 @@ export interface RawExecArgs {
   pdeathsig?: string;
   "preserve-fds"?: string;
   "allow-degraded"?: string;
+  seccomp?: string;
+  "seccomp-lenient"?: boolean;
   "dry-run"?: boolean;
   report?: string;
   "report-fd"?: string;
@@ -91,6 +97,8 @@ const RawSchema = v.object({
   pdeathsig: v.optional(nonEmpty("pdeathsig")),
   "preserve-fds": v.optional(count("preserve-fds", 65536)),
   "allow-degraded": v.optional(nonEmpty("allow-degraded")),
+  seccomp: v.optional(nonEmpty("seccomp")),
+  "seccomp-lenient": v.optional(v.boolean()),
   "dry-run": v.optional(v.boolean()),
   report: v.optional(nonEmpty("report")),
   "report-fd": v.optional(count("report-fd", 2 ** 31 - 1)),
@@ -105,6 +113,9 @@ export function parseExecOptions(raw: RawExecArgs, argv: string[]): ExecOptions 
   const o = r.output;
   if (o["no-new-privs"] && o["allow-new-privs"]) {
     throw new UsageError("--no-new-privs and --allow-new-privs contradict each other");
+  }
+  if (o["seccomp-lenient"] && o.seccomp === undefined) {
+    throw new UsageError("--seccomp-lenient needs --seccomp PROFILE");
   }
   if (o.report !== undefined && o["report-fd"] !== undefined) {
     throw new UsageError("--report and --report-fd: choose one");
@@ -147,6 +158,8 @@ export function parseExecOptions(raw: RawExecArgs, argv: string[]): ExecOptions 
     pdeathsig,
     preserveFds: o["preserve-fds"] ?? 0,
     allowDegraded,
+    seccomp: o.seccomp ?? null,
+    seccompLenient: o["seccomp-lenient"] ?? false,
     dryRun: o["dry-run"] ?? false,
     report: o.report !== undefined ? { file: o.report } : o["report-fd"] !== undefined ? { fd: o["report-fd"] } : null,
     logFormat: o["log-format"] ?? "text",

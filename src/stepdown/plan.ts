@@ -5,17 +5,20 @@ import { capsOf, type CapMask, hasCap, names, toHex } from "../caps/mask.ts";
 import { SECUREBIT_FLAGS, securebitLockMask, securebitMask } from "../caps/securebits.ts";
 import { applyCapEdits, CapSpecError, parseCapList } from "../caps/spec.ts";
 import type { ProcessState } from "../state/types.ts";
+import { describe } from "../sys/result.ts";
 import type { ResolvedUser } from "../user/resolve.ts";
 import type { Degraded } from "./degrade.ts";
 import type { ExecOptions } from "./options.ts";
 import { Refusal } from "./refusal.ts";
+import { SECCOMP_FINDING, seccompHint, type SeccompRequest } from "./seccomp.ts";
 import { SecurebitsSpecError, applySecurebitEdits } from "./securebitsSpec.ts";
 import { signalName } from "./signals.ts";
-import type { CapTarget, PlannedStep, PredictedState, StepDownPlan, Workload } from "./types.ts";
+import type { CapTarget, PlannedSeccomp, PlannedStep, PredictedState, StepDownPlan, Workload } from "./types.ts";
 
 const CAP_SETGID = 6;
 const CAP_SETUID = 7;
 const CAP_SETPCAP = 8;
+const CAP_SYS_ADMIN = 21;
 const NOROOT = securebitMask("noroot");
 const KEEP_CAPS = securebitMask("keep_caps");
 
@@ -35,7 +38,8 @@ export interface PlanInput {
   facts: CallerFacts;
   identity: ResolvedUser | null;
   workload: Workload;
-  seccomp: Uint8Array | null;
+  /** The --seccomp filter, compiled for this plan's workload (see prepare), and the install probe. */
+  seccomp: SeccompRequest | null;
 }
 
 const capList = (m: CapMask) => names(m).join(",") || "none";
@@ -155,6 +159,49 @@ function boundingRefusal(f: CallerFacts, toDrop: CapMask): Refusal {
   );
 }
 
+/**
+ * The kernel takes a filter from a thread with no_new_privs, or one holding CAP_SYS_ADMIN. sbx
+ * installs it last, right before execve; without no_new_privs the capability must still be
+ * effective then, as for a root workload, which keeps its effective set until execve. Installing
+ * it earlier, while the capability is held, would put sbx's remaining steps (set*id through libc,
+ * capset, prctl, verification, the runtime's own calls) under the filter, and those cannot be
+ * checked in advance: refused. A kernel that refuses filters is refused too, or with
+ * --allow-degraded seccomp planned as a reported degradation.
+ */
+function planSeccomp(req: SeccompRequest, o: ExecOptions, s: ProcessState, caps: CapTarget, degraded: Degraded[]): PlannedSeccomp {
+  const f = req.filter;
+  const effective = caps.effective ?? s.caps.effective;
+  const allowedBy = s.noNewPrivs ? "nnp-inherited" : o.noNewPrivs ? "nnp" : hasCap(effective, CAP_SYS_ADMIN) ? "cap_sys_admin" : null;
+  if (allowedBy === null) {
+    throw new Refusal(
+      "usage",
+      `--seccomp without no_new_privs: the kernel then takes a filter only from a thread holding CAP_SYS_ADMIN, and at the last step before execve this one holds ${capList(effective)}; ` +
+        `installing it earlier would put sbx's remaining steps (set*id, capset, prctl, its runtime's own calls) under a filter that cannot be checked for them in advance — keep no_new_privs (drop --allow-new-privs; gosu mode: SBX_NO_NEW_PRIVS=1)`,
+    );
+  }
+  if (req.refusedErrno !== null) {
+    const why = `${describe({ call: "seccomp(SECCOMP_SET_MODE_FILTER)", errno: req.refusedErrno })}: ${seccompHint(req.refusedErrno, f.flags)}`;
+    if (!o.allowDegraded.has("seccomp")) {
+      throw new Refusal("seccomp", `${why}; the workload would run without the "${f.profile}" filter — accept with --allow-degraded seccomp`, SECCOMP_FINDING);
+    }
+    degraded.push({ name: "seccomp", findingUid: SECCOMP_FINDING, reason: `${why}; running without the "${f.profile}" filter (--allow-degraded seccomp)` });
+  }
+  return { ...f, install: req.refusedErrno === null, allowedBy };
+}
+
+function seccompAction(sc: PlannedSeccomp, steps: readonly PlannedStep[], s: ProcessState): string {
+  const skipped = sc.warnings.length ? `, ${sc.warnings.length} unknown syscall name${sc.warnings.length > 1 ? "s" : ""} skipped` : "";
+  const what = `"${sc.profile}" (${sc.source}, ${sc.instructions} instructions, sha256 ${sc.sha256.slice(0, 16)}…${skipped})`;
+  if (!sc.install) return `${what} NOT installed, this kernel refuses it: DEGRADED, allowed by --allow-degraded seccomp`;
+  const how = {
+    nnp: `no_new_privs set first, step ${steps.findIndex((st) => st.step === "nnp") + 1}`,
+    "nnp-inherited": "no_new_privs already set by the caller",
+    cap_sys_admin: "WITHOUT no_new_privs, --allow-new-privs: the kernel takes it because CAP_SYS_ADMIN is still effective",
+  }[sc.allowedBy];
+  const count = s.seccompFilters === null ? "" : `, Seccomp_filters ${s.seccompFilters} → ${s.seccompFilters + 1}`;
+  return `install ${what} on this thread after the PATH lookup, right before execve (${how}); then verify it is in force (PR_GET_SECCOMP${count})`;
+}
+
 function predict(p: Omit<StepDownPlan, "steps" | "predicted">, s: ProcessState): PredictedState {
   const id = p.identity;
   const uid = id ? id.uid : s.uid.effective;
@@ -171,7 +218,7 @@ function predict(p: Omit<StepDownPlan, "steps" | "predicted">, s: ProcessState):
     caps: { inheritable, permitted, effective: permitted, bounding, ambient },
     securebits,
     noNewPrivs: p.noNewPrivs || s.noNewPrivs,
-    seccomp: p.seccomp ? "filter" : "unchanged",
+    seccomp: p.seccomp?.install ? "filter" : "unchanged",
   };
 }
 
@@ -205,14 +252,14 @@ function describeSteps(p: Omit<StepDownPlan, "steps" | "predicted">, o: ExecOpti
   if (p.pdeathsig) add("pdeathsig", `PR_SET_PDEATHSIG(${signalName(p.pdeathsig)}) (after the uid change, which clears it)`);
   if (p.workdir) add("workdir", `chdir(${p.workdir}) as the target user`);
   if (p.noNewPrivs) add("nnp", "PR_SET_NO_NEW_PRIVS(1)");
-  if (p.seccomp) add("seccomp", `install the seccomp filter (${p.seccomp.length / 8} instructions), last before execve`);
   add("verify", `read back ids, groups, capget, bounding 0..${p.lastCap}, ambient, securebits, no_new_privs${id && id.uid !== 0 ? "; setresuid(0) must fail" : ""}`);
+  if (p.seccomp) add("seccomp", seccompAction(p.seccomp, steps, s));
   if (o.report) add("report", `write the JSON report to ${"file" in o.report ? o.report.file : `fd ${o.report.fd}`}`);
   add("exec", `look up ${p.workload.command} in PATH as the target user, execve in place (same pid)`);
   return steps;
 }
 
-export function planStepDown({ options: o, facts: f, identity, workload, seccomp }: PlanInput): StepDownPlan {
+export function planStepDown({ options: o, facts: f, identity, workload, seccomp: request }: PlanInput): StepDownPlan {
   const s = f.state;
   const targetUid = identity ? identity.uid : s.uid.effective;
   const caps = capTarget(o, f, targetUid === 0);
@@ -274,6 +321,7 @@ export function planStepDown({ options: o, facts: f, identity, workload, seccomp
   if (notHeld !== 0n) {
     throw new Refusal("caps", `cannot make ${capList(notHeld)} inheritable/ambient: not in this process's permitted set (${toHex(s.caps.permitted)}); a process cannot gain capabilities`);
   }
+  const seccomp = request ? planSeccomp(request, o, s, caps, degraded) : null;
 
   const base = {
     identity,

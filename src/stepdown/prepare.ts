@@ -1,6 +1,7 @@
 // Everything before the first change, shared by `sbx exec` and gosu mode: preflight, identity
 // from /etc/passwd and /etc/group, the workload's environment, an early look for the command,
-// and the plan. Throws Refusal (or IdentityError/UserDbError, which each front end words itself).
+// the seccomp filter, and the plan. Throws Refusal (or IdentityError/UserDbError, which each
+// front end words itself).
 import { openSync } from "node:fs";
 import { moveCloexecAbove } from "../sys/fd.ts";
 import { isOpen } from "../sys/process.ts";
@@ -10,11 +11,13 @@ import { lookPath } from "../user/lookPath.ts";
 import { parseGroupsPolicy, type ResolvedUser, resolveUser } from "../user/resolve.ts";
 import { readUserDb } from "../user/passwd.ts";
 import { parseUserSpec } from "../user/spec.ts";
+import { type AfterInstall, expectAfterInstall } from "./afterInstall.ts";
 import { probeFile } from "./fileProbe.ts";
 import type { ExecOptions } from "./options.ts";
-import { type CallerFacts, planStepDown } from "./plan.ts";
+import { type CallerFacts, type PlanInput, planStepDown } from "./plan.ts";
 import { preflight } from "./preflight.ts";
 import { LookupRefusal, Refusal } from "./refusal.ts";
+import { requestSeccomp } from "./seccomp.ts";
 import type { StepDownPlan, Workload } from "./types.ts";
 
 export interface Prepared {
@@ -24,6 +27,8 @@ export interface Prepared {
   execPath: string;
   /** Open, close-on-exec fd for the report, above every fd the workload keeps. */
   reportFd: number | null;
+  /** What sbx's own calls after the seccomp install do under the filter; null without an install. */
+  afterInstall: AfterInstall | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -67,7 +72,23 @@ function openReport(o: ExecOptions, keepFds: number): number | null {
   return moved.value;
 }
 
-export function prepare(o: ExecOptions, env: Env, seccomp: Uint8Array | null): Prepared {
+/**
+ * /proc/thread-self/status, opened now (close-on-exec, above the kept fds) so that verifying the
+ * filter after its install takes one pread64 of a known fd; null without procfs.
+ */
+function openStatus(keepFds: number): number | null {
+  let fd: number;
+  try {
+    fd = openSync("/proc/thread-self/status", "r");
+  } catch {
+    return null;
+  }
+  const moved = moveCloexecAbove(fd, 3 + keepFds);
+  if (!moved.ok) throw new Refusal("preflight", `cannot move the /proc/thread-self/status fd: ${describe(moved)}`);
+  return moved.value;
+}
+
+export function prepare(o: ExecOptions, env: Env): Prepared {
   const facts = preflight();
   const identity = identityOf(o, facts);
   const envp = envOf(o, env, identity, facts);
@@ -82,7 +103,15 @@ export function prepare(o: ExecOptions, env: Env, seccomp: Uint8Array | null): P
     if (found.kind !== "found") throw new LookupRefusal(found);
     execPath = found.path;
   }
-  const plan = planStepDown({ options: o, facts, identity, workload, seccomp });
+  const input: PlanInput = { options: o, facts, identity, workload, seccomp: null };
+  const draft = planStepDown(input);
+  // The filter is built for the capabilities the workload ends with, which the plan decides (and
+  // a filter changes none of them), so it is planned again with the filter.
+  const plan = o.seccomp === null ? draft : planStepDown({ ...input, seccomp: requestSeccomp(o.seccomp, o.seccompLenient, draft.predicted) });
+  const install = plan.seccomp?.install ? plan.seccomp : null;
+  const statusFd = install ? openStatus(plan.keepFds) : null;
   const reportFd = o.dryRun ? null : openReport(o, plan.keepFds);
-  return { plan, facts, execPath, reportFd };
+  // With the fds known; a dry run opens no report, so its write is not among the calls checked.
+  const afterInstall = install ? expectAfterInstall(install, { status: statusFd, report: reportFd }) : null;
+  return { plan, facts, execPath, reportFd, afterInstall };
 }

@@ -4,6 +4,7 @@ import type { CapMask } from "../caps/mask.ts";
 import type { IdSet } from "../state/types.ts";
 import type { Degradation, Degraded } from "./degrade.ts";
 import type { Step } from "./exitCodes.ts";
+import type { SeccompFilter } from "./seccomp.ts";
 import type { ResolvedUser } from "../user/resolve.ts";
 
 export interface CapTarget {
@@ -19,6 +20,17 @@ export interface CapTarget {
 export interface PlannedStep {
   step: Step;
   action: string;
+}
+
+/** The --seccomp filter as planned: installed last, right before execve, on the thread that execs. */
+export interface PlannedSeccomp extends SeccompFilter {
+  /** False when this kernel refuses it and --allow-degraded seccomp lets the workload run without. */
+  install: boolean;
+  /**
+   * What lets the kernel take it: no_new_privs set by sbx just before ("nnp"), already set by the
+   * caller ("nnp-inherited"), or CAP_SYS_ADMIN still in the effective set ("cap_sys_admin").
+   */
+  allowedBy: "nnp" | "nnp-inherited" | "cap_sys_admin";
 }
 
 export interface Workload {
@@ -48,7 +60,7 @@ export interface StepDownPlan {
   workdir: string | null;
   /** Fds 3..3+keepFds-1 survive execve (LISTEN_FDS, then --preserve-fds). */
   keepFds: number;
-  seccomp: Uint8Array | null;
+  seccomp: PlannedSeccomp | null;
   allowDegraded: ReadonlySet<Degradation>;
   workload: Workload;
   steps: PlannedStep[];

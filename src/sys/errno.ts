@@ -14,5 +14,6 @@ export const EPERM = 1;
 export const ENOENT = 2;
 export const ESRCH = 3;
 export const EACCES = 13;
+export const EFAULT = 14;
 export const EINVAL = 22;
 export const ENOSYS = 38;

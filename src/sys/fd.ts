@@ -1,5 +1,7 @@
-// Moving an fd sbx opens for itself (the report file) out of the range the workload keeps.
-import { errno, libc } from "./libc.ts";
+// Fds sbx opens for itself (the report file, /proc/thread-self/status): moved out of the range
+// the workload keeps, and read at offset 0.
+import { ptr } from "bun:ffi";
+import { errno, libc, SYS } from "./libc.ts";
 import { fail, ok, type SysResult } from "./result.ts";
 
 const F_DUPFD_CLOEXEC = 1030;
@@ -10,4 +12,13 @@ export function moveCloexecAbove(fd: number, min: number): SysResult<number> {
   if (n < 0) return fail(`fcntl(${fd}, F_DUPFD_CLOEXEC, ${min})`, errno());
   libc.close(fd);
   return ok(n);
+}
+
+/**
+ * pread64(fd, buf, buf.length, 0) through the raw system call, so exactly that call is made (a
+ * procfs file is generated afresh by a read at offset 0). Returns the bytes read.
+ */
+export function preadFromStart(fd: number, buf: Uint8Array): SysResult<number> {
+  const n = Number(libc.syscall(SYS.pread64, fd, ptr(buf), buf.length, 0, 0));
+  return n < 0 ? fail(`pread64(fd ${fd})`, errno()) : ok(n);
 }

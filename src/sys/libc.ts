@@ -67,8 +67,8 @@ export function errno(): number {
 /** Per-arch syscall numbers for the few calls libc does not wrap everywhere. */
 export const SYS =
   arch === "arm64"
-    ? { gettid: 178, seccomp: 277, close_range: 436, getcwd: 17 }
-    : { gettid: 186, seccomp: 317, close_range: 436, getcwd: 79 };
+    ? { gettid: 178, seccomp: 277, close_range: 436, getcwd: 17, pread64: 67 }
+    : { gettid: 186, seccomp: 317, close_range: 436, getcwd: 79, pread64: 17 };
 
 /** A NUL-terminated copy of s for passing as char*. The caller keeps it alive. */
 export function cstr(s: string): Buffer {

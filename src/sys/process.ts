@@ -23,8 +23,8 @@ export function writeStderr(line: string): void {
   }
 }
 
-export function writeFd(fd: number, data: string): SysResult {
-  const b = Buffer.from(data, "utf8");
+export function writeFd(fd: number, data: string | Uint8Array): SysResult {
+  const b = typeof data === "string" ? Buffer.from(data, "utf8") : data;
   let off = 0;
   while (off < b.length) {
     const n = Number(libc.write(fd, b.subarray(off), b.length - off));
@@ -133,10 +133,11 @@ export function gettid(): number {
 }
 
 /**
- * execve(path, argv, envp) on this thread. Returns only on failure. The buffers are held by
- * this frame, so they stay alive for the duration of the call.
+ * execve(path, argv, envp) on this thread, with every buffer built now: calling the result makes
+ * the one system call and nothing else (after a seccomp install, only what the filter was checked
+ * for may follow). It returns only on failure. The closure holds the buffers alive.
  */
-export function execve(path: string, argv: readonly string[], env: readonly string[]): SysResult<never> {
+export function prepareExecve(path: string, argv: readonly string[], env: readonly string[]): () => SysResult<never> {
   const strings = [cstr(path), ...argv.map(cstr), ...env.map(cstr)];
   const table = (from: number, count: number) => {
     const t = new BigUint64Array(count + 1);
@@ -145,6 +146,9 @@ export function execve(path: string, argv: readonly string[], env: readonly stri
   };
   const argvT = table(1, argv.length);
   const envT = table(1 + argv.length, env.length);
-  libc.execve(strings[0]!, argvT, envT);
-  return fail(`execve(${path})`, errno());
+  return () => {
+    libc.execve(strings[0]!, argvT, envT);
+    const e = errno(); // before building the message, which may make system calls of its own
+    return fail(`execve(${path})`, e);
+  };
 }

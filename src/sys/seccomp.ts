@@ -1,6 +1,7 @@
 // seccomp(2): install a classic BPF program on this thread (no TSYNC: the filter belongs to the
 // thread that will execve; other threads die at exec).
 import { ptr } from "bun:ffi";
+import { EFAULT } from "./errno.ts";
 import { errno, libc, SYS } from "./libc.ts";
 import { fail, ok, type SysResult } from "./result.ts";
 
@@ -15,6 +16,19 @@ export function installFilter(program: Uint8Array, flags = 0): SysResult {
   fprog[1] = BigInt(ptr(program));
   const r = libc.syscall(SYS.seccomp, SECCOMP_SET_MODE_FILTER, flags, ptr(fprog), 0, 0);
   return r < 0 ? fail("seccomp(SECCOMP_SET_MODE_FILTER)", errno()) : ok(0);
+}
+
+/**
+ * Would seccomp(SECCOMP_SET_MODE_FILTER, flags) take a filter here? Asked with a NULL program,
+ * which changes nothing: the kernel checks the flags, then fails to copy the program (EFAULT),
+ * before the no_new_privs/CAP_SYS_ADMIN check. Any other answer is the one the install would get:
+ * ENOSYS (no seccomp), EINVAL (no filter support, or unknown flags), or an outer filter's errno.
+ */
+export function probeFilterInstall(flags: number): SysResult {
+  const r = libc.syscall(SYS.seccomp, SECCOMP_SET_MODE_FILTER, flags, 0, 0, 0);
+  if (r >= 0) return ok(0);
+  const e = errno();
+  return e === EFAULT ? ok(0) : fail("seccomp(SECCOMP_SET_MODE_FILTER)", e);
 }
 
 /** Whether the kernel implements a return action, e.g. 0x7fc00000 for SECCOMP_RET_LOG. */

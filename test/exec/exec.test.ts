@@ -255,7 +255,7 @@ describe("bad input changes nothing and runs nothing", () => {
     [["--user", "nobody", "--caps", "cap_bogus"], 200, "unknown capability"],
     [["--user", "nobody", "--bounding-set", "sys_admin"], 200, "needs a + or -"],
     [["--user", "nobody", "--no-new-privs", "--allow-new-privs"], 200, "contradict"],
-    [["--user", "nobody", "--allow-degraded", "everything"], 200, "valid: bounding, groups, nnp"],
+    [["--user", "nobody", "--allow-degraded", "everything"], 200, "valid: bounding, groups, nnp, seccomp"],
     [["--user", "nobody", "--securebits", "+bogus"], 200, "unknown flag"],
     [["--groups", "clear"], 200, "--groups needs --user"],
   ])("%j → exit %d", (args, code, text) => {

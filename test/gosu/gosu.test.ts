@@ -93,10 +93,26 @@ describe("gosu mode: deliberate differences and additions", () => {
     expect(r.stdout).toBe("CapBnd:\t0000000000000000\nNoNewPrivs:\t1\n0\n");
   });
 
+  test("SBX_SECCOMP installs the filter last, with no_new_privs, and is stripped from the environment", () => {
+    const r = gosu(ours, ["nobody", "sh", "-c", "grep -E '^(Uid|NoNewPrivs|Seccomp):' /proc/self/status; env | grep -c ^SBX_ || true"], { SBX_SECCOMP: "default" });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("Uid:\t65534\t65534\t65534\t65534\nNoNewPrivs:\t1\nSeccomp:\t2\n0\n");
+  });
+
+  test("SBX_SECCOMP refusals: without no_new_privs, or a profile that names nothing; exit 1, nothing runs", () => {
+    const noNnp = gosu(ours, ["nobody", "echo", "ran"], { SBX_SECCOMP: "default", SBX_NO_NEW_PRIVS: "0" });
+    expect([noNnp.code, noNnp.stdout]).toEqual([1, ""]);
+    expect(noNnp.stderr).toStartWith("error: --seccomp without no_new_privs:");
+    expect(noNnp.stderr).toContain("SBX_NO_NEW_PRIVS=1");
+    const nope = gosu(ours, ["nobody", "echo", "ran"], { SBX_SECCOMP: "nope" });
+    expect([nope.code, nope.stdout]).toEqual([1, ""]);
+    expect(nope.stderr).toBe('error: --seccomp: "nope" is neither a built-in profile (default, sandbox) nor a .json or .bpf file\n');
+  });
+
   test("SBX_* failures follow sbx's fail-closed rules with exit 1", () => {
     const r = gosu(ours, ["nobody", "true"], { SBX_ALLOW_DEGRADED: "everything" });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("valid: bounding, groups, nnp");
+    expect(r.stderr).toContain("valid: bounding, groups, nnp, seccomp");
     const typo = gosu(ours, ["nobody", "true"], { SBX_BOUNDNG_SET: "-all" });
     expect(typo.code).toBe(1);
     expect(typo.stderr).toContain("unknown SBX_BOUNDNG_SET");

@@ -228,7 +228,7 @@ describe("options", () => {
     [["--report", "f", "--report-fd", "3"], "choose one"],
     [["--preserve-fds", "3x"], "needs a number"],
     [["--pdeathsig", "BOGUS"], "not a signal"],
-    [["--allow-degraded", "bounding,seccomp2"], "valid: bounding, groups, nnp"],
+    [["--allow-degraded", "bounding,seccomp2"], "valid: bounding, groups, nnp, seccomp"],
     [["--log-format", "xml"], "text or ocsf"],
     [["--env", "=x"], "NAME=VALUE"],
     [["--bogus"], "Unknown option"],

@@ -1,0 +1,151 @@
+// --seccomp planning and the calls after the install, without privileges: which way the kernel
+// will take the filter (or why not), the degradation, and what each of sbx's own calls after the
+// install must do under the filter (decided by the interpreter), then how verification compares.
+import { describe, expect, test } from "bun:test";
+import { capBit } from "../../src/caps/mask.ts";
+import { parseProfile, type ProfileInput } from "../../src/seccomp/profile.ts";
+import { compileProfile } from "../../src/seccomp/source.ts";
+import { parseExecArgv } from "../../src/cli/exec.ts";
+import { expectAfterInstall, outcomeProblem, statusProblems } from "../../src/stepdown/afterInstall.ts";
+import { type CallerFacts, planStepDown } from "../../src/stepdown/plan.ts";
+import { Refusal } from "../../src/stepdown/refusal.ts";
+import { type SeccompFilter, workloadCaps } from "../../src/stepdown/seccomp.ts";
+import type { ProcessState } from "../../src/state/types.ts";
+import type { ResolvedUser } from "../../src/user/resolve.ts";
+import { fail, ok } from "../../src/sys/result.ts";
+import { target } from "../seccomp/fixtures.ts";
+
+const ROOT_CAPS = (1n << 41n) - 1n;
+const CAP_SYS_ADMIN = capBit(21);
+
+function caller(over: Partial<ProcessState> = {}): ProcessState {
+  const ids = (n: number) => ({ real: n, effective: n, saved: n, fs: n });
+  return {
+    pid: 1, source: "syscalls", uid: ids(0), gid: ids(0), groups: [0],
+    caps: { inheritable: 0n, permitted: ROOT_CAPS, effective: ROOT_CAPS, bounding: ROOT_CAPS, ambient: 0n },
+    securebits: 0, noNewPrivs: false, seccompMode: 0, seccompFilters: 1, ...over,
+  };
+}
+const facts = (state = caller()): CallerFacts => ({ state, lastCap: 40, boundingDroppable: true, boundingDropErrno: null, listenFds: 0 });
+const app: ResolvedUser = { uid: 1000, gid: 1000, home: "/home/app", name: "app", groups: [1000], groupsRule: "init" };
+
+function filterOf(profile: ProfileInput, name = "p.json"): SeccompFilter {
+  const bytes = compileProfile(parseProfile(profile), target("x86_64")).bytes;
+  return { profile: name, source: "json", bytes, flags: 0, warnings: [], sha256: "0".repeat(64), instructions: bytes.length / 8 };
+}
+const ALLOW_ALL = filterOf({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [] }, "allow.json");
+
+function plan(args: string[], opts: { state?: ProcessState; identity?: ResolvedUser | null; refusedErrno?: number | null } = {}) {
+  return planStepDown({
+    options: parseExecArgv([...args, "--seccomp", "allow.json", "--", "true"]),
+    facts: facts(opts.state),
+    identity: opts.identity === undefined ? app : opts.identity,
+    workload: { command: "true", argv: ["true"], env: [], path: "/bin" },
+    seccomp: { filter: ALLOW_ALL, refusedErrno: opts.refusedErrno ?? null },
+  });
+}
+
+function refusal(fn: () => unknown): Refusal {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof Refusal) return e;
+    throw e;
+  }
+  throw new Error("expected a refusal");
+}
+
+describe("planning --seccomp", () => {
+  test("installed last: after no_new_privs and verify, right before exec; predicted in force", () => {
+    const p = plan(["--user", "app"]);
+    expect(p.steps.map((s) => s.step).slice(-4)).toEqual(["nnp", "verify", "seccomp", "exec"]);
+    expect(p.seccomp).toMatchObject({ install: true, allowedBy: "nnp" });
+    expect(p.predicted.seccomp).toBe("filter");
+    expect(p.steps.at(-2)!.action).toContain("no_new_privs set first, step 9");
+    expect(p.steps.at(-2)!.action).toContain("Seccomp_filters 1 → 2");
+  });
+
+  test("without no_new_privs: refused when CAP_SYS_ADMIN is gone at the last step, taken when a root workload still holds it", () => {
+    const r = refusal(() => plan(["--user", "app", "--allow-new-privs"]));
+    expect(r.step).toBe("usage");
+    expect(r.message).toStartWith("--seccomp without no_new_privs: the kernel then takes a filter only from a thread holding CAP_SYS_ADMIN, and at the last step before execve this one holds none;");
+    expect(plan(["--allow-new-privs"], { identity: null }).seccomp!.allowedBy).toBe("cap_sys_admin");
+    const noAdmin = caller({ caps: { ...caller().caps, effective: ROOT_CAPS & ~CAP_SYS_ADMIN } });
+    expect(refusal(() => plan(["--allow-new-privs"], { identity: null, state: noAdmin })).step).toBe("usage");
+    expect(plan(["--user", "app", "--allow-new-privs"], { state: caller({ noNewPrivs: true }) }).seccomp!.allowedBy).toBe("nnp-inherited");
+  });
+
+  test("a kernel that refuses filters: refused with the seccomp code, or a planned, reported degradation", () => {
+    const r = refusal(() => plan(["--user", "app"], { refusedErrno: 22 }));
+    expect(r.step).toBe("seccomp");
+    expect(r.findingUid).toBe("seccomp-filter-not-installed");
+    expect(r.message).toContain("seccomp(SECCOMP_SET_MODE_FILTER): EINVAL: this kernel takes no seccomp filters");
+    expect(r.message).toEndWith("accept with --allow-degraded seccomp");
+    const p = plan(["--user", "app", "--allow-degraded", "seccomp"], { refusedErrno: 38 });
+    expect(p.seccomp!.install).toBe(false);
+    expect(p.predicted.seccomp).toBe("unchanged");
+    expect(p.degraded.map((d) => [d.name, d.findingUid])).toEqual([["seccomp", "seccomp-filter-not-installed"]]);
+    expect(p.degraded[0]!.reason).toContain("ENOSYS: this kernel has no seccomp");
+    expect(p.steps.find((s) => s.step === "seccomp")!.action).toContain("NOT installed");
+  });
+
+  test("Docker's conditions see the caps the workload can hold: permitted, plus bounding without no_new_privs", () => {
+    const kept = plan(["--user", "app", "--caps", "net_bind_service"]);
+    expect(workloadCaps(kept.predicted)).toBe(capBit(10));
+    const root = plan(["--bounding-set", "-all,+sys_admin", "--allow-new-privs"], { identity: null });
+    expect(workloadCaps(root.predicted)).toBe(CAP_SYS_ADMIN);
+    const noNnpUser = { ...kept.predicted, noNewPrivs: false, caps: { ...kept.predicted.caps, bounding: CAP_SYS_ADMIN | capBit(10) } };
+    expect(workloadCaps(noNnpUser)).toBe(CAP_SYS_ADMIN | capBit(10));
+  });
+});
+
+describe("sbx's own calls after the install, decided by the filter", () => {
+  const fds = { status: 5, report: 6 };
+  type Rule = Omit<NonNullable<ProfileInput["syscalls"]>[number], "names">;
+  const only = (name: string, rule: Rule) => filterOf({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: [name], ...rule }] });
+
+  test("an allow-all filter lets every call run", () => {
+    expect(expectAfterInstall(ALLOW_ALL, fds, "x86_64")).toEqual({ mode: { kind: "runs" }, status: { fd: 5, outcome: { kind: "runs" } } });
+    expect(expectAfterInstall(ALLOW_ALL, { status: null, report: null }, "x86_64").status).toBeNull();
+  });
+
+  test("verification calls may be denied with an errno (ERRNO(0): returns 0 unrun), which verification then expects", () => {
+    expect(expectAfterInstall(only("prctl", { action: "SCMP_ACT_ERRNO", errnoRet: 13 }), fds, "x86_64").mode).toEqual({ kind: "denied", errno: 13 });
+    expect(expectAfterInstall(only("pread64", { action: "SCMP_ACT_ERRNO", errnoRet: 0 }), fds, "x86_64").status).toEqual({ fd: 5, outcome: { kind: "denied", errno: 0 } });
+  });
+
+  test.each([
+    ["prctl", { action: "SCMP_ACT_KILL_PROCESS" }, "KILL_PROCESS to prctl(PR_GET_SECCOMP), which sbx makes after installing it to verify the install"],
+    ["prctl", { action: "SCMP_ACT_TRACE" }, "TRACE(1) to prctl(PR_GET_SECCOMP)"],
+    ["pread64", { action: "SCMP_ACT_TRAP" }, "TRAP to pread64(fd 5) of /proc/thread-self/status"],
+    ["write", { action: "SCMP_ACT_ERRNO", args: [{ index: 0, value: 6, op: "SCMP_CMP_EQ" }] }, "ERRNO(1) to write(fd 6), which sbx makes after installing it to write the report; the profile must allow it"],
+    ["execve", { action: "SCMP_ACT_ERRNO", errnoRet: 0 }, "ERRNO(0) to execve, which sbx makes after installing it to start the workload"],
+  ] as [string, Rule, string][])("refused, naming the call: %s %j", (name, rule, text) => {
+    const r = refusal(() => expectAfterInstall(only(name, rule), fds, "x86_64"));
+    expect(r.step).toBe("usage");
+    expect(r.message).toStartWith("--seccomp p.json: the filter answers ");
+    expect(r.message).toContain(text);
+  });
+
+  test("a write to another fd than the report's is not sbx's business", () => {
+    const f = only("write", { action: "SCMP_ACT_ERRNO", args: [{ index: 0, value: 7, op: "SCMP_CMP_EQ" }] });
+    expect(expectAfterInstall(f, fds, "x86_64").mode.kind).toBe("runs");
+  });
+});
+
+describe("verification after the install", () => {
+  test("each call must do what the filter says", () => {
+    expect(outcomeProblem("prctl", { kind: "runs" }, ok(2))).toBeNull();
+    expect(outcomeProblem("prctl", { kind: "runs" }, fail("prctl", 1))).toBe("prctl failed with EPERM");
+    expect(outcomeProblem("prctl", { kind: "denied", errno: 1 }, fail("prctl", 1))).toBeNull();
+    expect(outcomeProblem("prctl", { kind: "denied", errno: 1 }, ok(0))).toBe("prctl returned 0, but the filter answers it with ERRNO(1)");
+    expect(outcomeProblem("prctl", { kind: "denied", errno: 0 }, ok(0))).toBeNull();
+  });
+
+  test("status: Seccomp 2 and exactly one filter more than before", () => {
+    expect(statusProblems("Seccomp:\t2\nSeccomp_filters:\t2\n", 1)).toEqual([]);
+    expect(statusProblems("Seccomp:\t2\nSeccomp_filters:\t1\n", 1)).toEqual(["/proc/thread-self/status shows Seccomp_filters: 1, expected 2 (the caller's 1 + this one)"]);
+    expect(statusProblems("Seccomp:\t0\nSeccomp_filters:\t0\n", 0)).toHaveLength(2);
+    expect(statusProblems("Seccomp:\t2\n", null)).toEqual([]); // before Linux 5.9: no count to compare
+  });
+});
