@@ -7,6 +7,7 @@ import { IdentityError } from "../user/errors.ts";
 import { describeLookup, lookupExitCode } from "../user/lookPath.ts";
 import { UserDbError } from "../user/passwd.ts";
 import { exit, writeStderr } from "../sys/process.ts";
+import { logger } from "./log.ts";
 import { runStepDown } from "../stepdown/apply.ts";
 import type { Degraded } from "../stepdown/degrade.ts";
 import { STEP_EXIT } from "../stepdown/exitCodes.ts";
@@ -93,11 +94,13 @@ export function parseExecArgv(raw: readonly string[]): ExecOptions {
   return parseExecOptions(values as RawExecArgs, argv);
 }
 
+const log = logger("sbx exec");
+
 function execVoice(o: Pick<ExecOptions, "logFormat">): Voice {
   const ocsf = o.logFormat === "ocsf";
-  const emit = (line: string, finding: Parameters<typeof detectionFinding>[0] | null) => {
-    writeStderr(`sbx exec: ${line}`);
-    if (ocsf && finding) writeStderr(detectionFinding(finding));
+  const emit = (level: "error" | "warn", line: string, finding: Parameters<typeof detectionFinding>[0]) => {
+    log[level](line);
+    if (ocsf) writeStderr(detectionFinding(finding));
   };
   return {
     fail(f: Failure): never {
@@ -107,11 +110,11 @@ function execVoice(o: Pick<ExecOptions, "logFormat">): Voice {
           : f.kind === "lookup"
             ? { code: lookupExitCode(f.lookup), line: `exec: ${describeLookup(f.lookup)}`, uid: "stepdown-command-unavailable" }
             : { code: f.errno === 2 ? STEP_EXIT.notFound : f.errno === 13 ? STEP_EXIT.notExecutable : STEP_EXIT.exec, line: `exec: ${f.message}`, uid: "stepdown-exec-failed" };
-      emit(line, { uid, title: "sbx refused to run the workload", desc: line, severity: "high" });
+      emit("error", line, { uid, title: "sbx refused to run the workload", desc: line, severity: "high" });
       return exit(code);
     },
     degraded(d: Degraded) {
-      emit(`warning: running DEGRADED (${d.name}): ${d.reason}`, { uid: d.findingUid, title: `sbx runs the workload degraded: ${d.name}`, desc: d.reason, severity: "medium" });
+      emit("warn", `running DEGRADED (${d.name}): ${d.reason}`, { uid: d.findingUid, title: `sbx runs the workload degraded: ${d.name}`, desc: d.reason, severity: "medium" });
     },
   };
 }
@@ -140,10 +143,10 @@ export function runExec(raw: readonly string[]): never {
     return refuse(o, e);
   }
   const { plan, facts, execPath, reportFd, afterInstall } = prepared;
-  for (const w of plan.seccomp?.warnings ?? []) writeStderr(`sbx exec: warning: --seccomp ${plan.seccomp!.profile}: ${w}`);
+  for (const w of plan.seccomp?.warnings ?? []) log.warn(`--seccomp ${plan.seccomp!.profile}: ${w}`);
   if (o.dryRun) {
     process.stdout.write(formatPlan(plan, execPath));
-    for (const d of plan.degraded) writeStderr(`sbx exec: warning: would run DEGRADED (${d.name}): ${d.reason}`);
+    for (const d of plan.degraded) log.warn(`would run DEGRADED (${d.name}): ${d.reason}`);
     return exit(0);
   }
   return runStepDown({
