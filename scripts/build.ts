@@ -8,7 +8,7 @@
 //    BUN_INSPECT* family (debugger). Bun has no switch for these, so the build renames them in
 //    the runtime's string table to names that begin with "=", which no environment entry can
 //    have. The build fails if a name is not found, so a Bun upgrade cannot silently undo it.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { $ } from "bun";
 
 const NEUTRALISED = ["BUN_BE_BUN", "BUN_OPTIONS", "BUN_INSPECT"];
@@ -21,15 +21,19 @@ function arg(name: string): string | undefined {
 const target = arg("--target") ?? `bun-linux-${process.arch === "arm64" ? "arm64" : "x64"}`;
 const outfile = arg("--outfile") ?? "dist/sbx";
 mkdirSync("dist", { recursive: true });
+// Built and patched under another name, then renamed: a running dist/sbx is never overwritten
+// (ETXTBSY) and no half-patched binary is ever at the real path.
+const staging = `${outfile}.building`;
 
-await $`${process.execPath} build src/main.ts --compile --minify --bytecode --format=esm --target=${target} --outfile=${outfile} --no-compile-autoload-dotenv --no-compile-autoload-bunfig --define SBX_BUILD_TARGET=${JSON.stringify(target)}`.quiet();
+await $`${process.execPath} build src/main.ts --compile --minify --bytecode --format=esm --target=${target} --outfile=${staging} --no-compile-autoload-dotenv --no-compile-autoload-bunfig --define SBX_BUILD_TARGET=${JSON.stringify(target)}`.quiet();
 
-const bin = readFileSync(outfile);
+const bin = readFileSync(staging);
 for (const name of NEUTRALISED) {
   const needle = Buffer.from(name);
   let at = bin.indexOf(needle);
   if (at < 0) throw new Error(`build: "${name}" not found in the Bun runtime; re-check the environment hooks`);
   for (; at >= 0; at = bin.indexOf(needle, at + 1)) bin[at] = "=".charCodeAt(0);
 }
-writeFileSync(outfile, bin, { mode: 0o755 });
+writeFileSync(staging, bin, { mode: 0o755 });
+renameSync(staging, outfile);
 console.log(`built ${outfile} (${target}); neutralised ${NEUTRALISED.join(", ")}`);

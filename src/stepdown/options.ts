@@ -81,7 +81,8 @@ const EnvPair = v.pipe(
 );
 
 const RawSchema = v.object({
-  user: v.optional(nonEmpty("user")),
+  // An empty --user (an unset $APP_USER) reaches the user-spec parser, which says why it is refused.
+  user: v.optional(v.string()),
   groups: v.optional(nonEmpty("groups")),
   "bounding-set": v.optional(nonEmpty("bounding-set")),
   caps: v.optional(v.string()),

@@ -250,6 +250,8 @@ describe("bad input changes nothing and runs nothing", () => {
     [["--user", "4294967295"], 200, "outside"],
     [["--user", "0:bogus"], 200, 'no group "bogus"'],
     [["--user", ":0"], 200, "user part is empty"],
+    [["--user", ""], 200, "user part is empty"],
+    [["--user="], 200, "user part is empty"],
     [["--user", "+0"], 200, "plainly"],
     [["--user", "nobody", "--groups", "nosuchgroup"], 200, "nosuchgroup"],
     [["--user", "nobody", "--caps", "cap_bogus"], 200, "unknown capability"],
