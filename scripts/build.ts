@@ -8,6 +8,10 @@
 //    BUN_INSPECT* family (debugger). Bun has no switch for these, so the build renames them in
 //    the runtime's string table to names that begin with "=", which no environment entry can
 //    have. The build fails if a name is not found, so a Bun upgrade cannot silently undo it.
+//
+// --compile-jit-policy=100 makes JavaScriptCore's JIT 100 times more reluctant to tier up: sbx runs
+// its code once and execs, so JIT work at start (a background compiler thread competing for the
+// CPU, then installing code) never pays off; it cost about 2 ms of every `sbx exec`.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { $ } from "bun";
 
@@ -25,7 +29,7 @@ mkdirSync("dist", { recursive: true });
 // (ETXTBSY) and no half-patched binary is ever at the real path.
 const staging = `${outfile}.building`;
 
-await $`${process.execPath} build src/main.ts --compile --minify --bytecode --format=esm --target=${target} --outfile=${staging} --no-compile-autoload-dotenv --no-compile-autoload-bunfig --define SBX_BUILD_TARGET=${JSON.stringify(target)}`.quiet();
+await $`${process.execPath} build src/main.ts --compile --minify --bytecode --format=esm --target=${target} --outfile=${staging} --no-compile-autoload-dotenv --no-compile-autoload-bunfig --compile-jit-policy=100 --define SBX_BUILD_TARGET=${JSON.stringify(target)}`.quiet();
 
 const bin = readFileSync(staging);
 for (const name of NEUTRALISED) {

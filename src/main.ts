@@ -20,12 +20,12 @@ const main = defineCommand({
 
 const argv = process.argv.slice(2);
 if (basename(process.argv0) === "gosu") {
-  (await import("./gosu/main.ts")).runGosu(process.argv0, argv, process.env);
+  await (await import("./gosu/main.ts")).runGosu(process.argv0, argv, process.env);
 } else if (argv[0] === "--version" || argv[0] === "-V") {
   process.stdout.write(versionLine() + "\n");
 } else if (argv[0] === "exec" && !(await import("./cli/exec.ts")).wantsHelp(argv.slice(1))) {
   // exec parses its own options strictly (citty reads --no-new-privs as a negation).
-  (await import("./cli/exec.ts")).runExec(argv.slice(1));
+  await (await import("./cli/exec.ts")).runExec(argv.slice(1));
 } else {
   await (await import("./cli/run.ts")).runCli(main, argv);
 }

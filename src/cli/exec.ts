@@ -16,7 +16,6 @@ import { detectionFinding } from "../stepdown/ocsf.ts";
 import { type ExecOptions, parseExecOptions, type RawExecArgs, UsageError } from "../stepdown/options.ts";
 import { prepare } from "../stepdown/prepare.ts";
 import { Refusal } from "../stepdown/refusal.ts";
-import { buildReport } from "../stepdown/report.ts";
 import type { Failure, Voice } from "../stepdown/voice.ts";
 
 const EXEC_ARGS = {
@@ -94,12 +93,14 @@ export function parseExecArgv(raw: readonly string[]): ExecOptions {
   return parseExecOptions(values as RawExecArgs, argv);
 }
 
-const log = logger("sbx exec");
+// Made where a message is due, not at load: most runs print nothing, and making a consola
+// instance costs about 0.1 ms of every start.
+const log = () => logger("sbx exec");
 
 function execVoice(o: Pick<ExecOptions, "logFormat">): Voice {
   const ocsf = o.logFormat === "ocsf";
   const emit = (level: "error" | "warn", line: string, finding: Parameters<typeof detectionFinding>[0]) => {
-    log[level](line);
+    log()[level](line);
     if (ocsf) writeStderr(detectionFinding(finding));
   };
   return {
@@ -128,7 +129,7 @@ function refuse(o: Pick<ExecOptions, "logFormat">, e: unknown): never {
   throw e;
 }
 
-export function runExec(raw: readonly string[]): never {
+export async function runExec(raw: readonly string[]): Promise<never> {
   let o: ExecOptions;
   try {
     o = parseExecArgv(raw);
@@ -136,26 +137,28 @@ export function runExec(raw: readonly string[]): never {
     // --log-format may itself be what failed to parse: decide OCSF from the raw words.
     return refuse({ logFormat: raw.includes("ocsf") ? "ocsf" : "text" }, e);
   }
-  let prepared: ReturnType<typeof prepare>;
+  let prepared: Awaited<ReturnType<typeof prepare>>;
   try {
-    prepared = prepare(o, process.env);
+    prepared = await prepare(o, process.env);
   } catch (e) {
     return refuse(o, e);
   }
   const { plan, facts, execPath, reportFd, afterInstall } = prepared;
-  for (const w of plan.seccomp?.warnings ?? []) log.warn(`--seccomp ${plan.seccomp!.profile}: ${w}`);
+  for (const w of plan.seccomp?.warnings ?? []) log().warn(`--seccomp ${plan.seccomp!.profile}: ${w}`);
   if (o.dryRun) {
     process.stdout.write(formatPlan(plan, execPath));
-    for (const d of plan.degraded) log.warn(`would run DEGRADED (${d.name}): ${d.reason}`);
+    for (const d of plan.degraded) log().warn(`would run DEGRADED (${d.name}): ${d.reason}`);
     return exit(0);
   }
+  // The report module (and its valibot schemas) loads only when a report was asked for.
+  const report = reportFd === null ? null : { fd: reportFd, build: (await import("../stepdown/report.ts")).buildReport };
   return runStepDown({
     plan,
     before: facts.state,
     voice: execVoice(o),
     afterInstall,
     report: (final, applied, degraded, path) =>
-      reportFd === null ? null : { fd: reportFd, text: JSON.stringify(buildReport(o, plan, applied, degraded, final, path)) + "\n" },
+      report === null ? null : { fd: report.fd, text: JSON.stringify(report.build(o, plan, applied, degraded, final, path)) + "\n" },
   });
 }
 
@@ -165,7 +168,7 @@ export const execCommand = defineCommand({
     description: "Step down to a user and capability set in one verified, fail-closed exec: sbx exec [OPTIONS] -- COMMAND [ARGS…]",
   },
   args: EXEC_ARGS,
-  run({ rawArgs }) {
-    runExec(rawArgs);
+  async run({ rawArgs }) {
+    await runExec(rawArgs);
   },
 });

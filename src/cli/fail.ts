@@ -1,9 +1,9 @@
 import { logger } from "./log.ts";
 
-const log = logger("sbx");
-
 /** Print one line and exit: what failed, on which input, and the likely cause. */
 export function die(message: string, code: number): never {
-  log.error(message);
+  // The logger is made here, not at load: every command loads this module, few die, and making a
+  // consola instance costs about 0.1 ms.
+  logger("sbx").error(message);
   process.exit(code);
 }

@@ -41,7 +41,7 @@ function gosuVoice(spec: string, o: Pick<ExecOptions, "logFormat"> | null): Voic
   };
 }
 
-export function runGosu(self: string, args: readonly string[], env: Readonly<Record<string, string | undefined>>): never {
+export async function runGosu(self: string, args: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<never> {
   const call = classifyGosuArgs(args);
   const version = gosuVersionLine(VERSION, process.arch);
   if (call.kind === "help") {
@@ -60,7 +60,7 @@ export function runGosu(self: string, args: readonly string[], env: Readonly<Rec
   try {
     parseUserSpec(call.spec); // gosu's wording for a bad spec comes before any SBX_* complaint
     o = gosuOptions(call.spec, call.argv, env);
-    const { plan, facts, afterInstall } = prepare(o, withoutSbxVars(env));
+    const { plan, facts, afterInstall } = await prepare(o, withoutSbxVars(env));
     return runStepDown({ plan, before: facts.state, voice: gosuVoice(call.spec, o), report: () => null, afterInstall });
   } catch (e) {
     const voice = gosuVoice(call.spec, o);

@@ -9,20 +9,17 @@
 // in advance and are taken as 0. The runtime's own calls in that window (memory management,
 // futex, signal return) are not listed: a profile that denies those leaves no program runnable,
 // and failing there still never runs the workload without its filter.
+//
+// The comparison after the install is filterInForce.ts; this module, which needs the interpreter
+// and the syscall tables, is imported by prepare.ts only when a filter is to be installed.
 import { actionOf, describeAction, errno as errnoAction, LOG, MAX_ERRNO, ALLOW } from "../seccomp/action.ts";
 import { ARCHES, runningArch, type SeccompArch } from "../seccomp/arch.ts";
 import { runner } from "../seccomp/interp.ts";
-import { errnoName } from "../sys/errno.ts";
-import type { SysResult } from "../sys/result.ts";
+import { type Outcome, STATUS_BYTES } from "./filterInForce.ts";
 import { Refusal } from "./refusal.ts";
 import type { SeccompFilter } from "./seccomp.ts";
 
 const PR_GET_SECCOMP = 21n;
-/** The buffer the status file is read into; /proc/<pid>/status is about 1.5 KiB. */
-export const STATUS_BYTES = 8192;
-
-/** What one call does under the filter: runs, or is answered with an errno (0: returns 0 unrun). */
-export type Outcome = { kind: "runs" } | { kind: "denied"; errno: number };
 
 export interface AfterInstall {
   /** prctl(PR_GET_SECCOMP): answers 2 when it runs. */
@@ -69,30 +66,4 @@ export function expectAfterInstall(filter: SeccompFilter, fds: { status: number 
   const decided = calls(fds).map((c) => ({ name: c.name, outcome: outcome(c) }));
   const of = (name: string) => decided.find((d) => d.name === name)!.outcome;
   return { mode: of("prctl"), status: fds.status === null ? null : { fd: fds.status, outcome: of("pread64") } };
-}
-
-/** The call did what the filter says, or one line saying how it did not. */
-export function outcomeProblem(what: string, want: Outcome, got: SysResult<number>): string | null {
-  const saw = got.ok ? `returned ${got.value}` : `failed with ${errnoName(got.errno)}`;
-  if (want.kind === "runs") return got.ok ? null : `${what} ${saw}`;
-  const expected = want.errno === 0 ? got.ok && got.value === 0 : !got.ok && got.errno === want.errno;
-  return expected ? null : `${what} ${saw}, but the filter answers it with ERRNO(${want.errno})`;
-}
-
-/** Seccomp_filters in a status text; null when the line is missing (kernel before 5.9). */
-export function filterCount(status: string): number | null {
-  const m = /^Seccomp_filters:\s*(\d+)$/m.exec(status);
-  return m ? Number(m[1]) : null;
-}
-
-/** /proc/thread-self/status after the install: mode 2, and one filter more than before. */
-export function statusProblems(status: string, filtersBefore: number | null): string[] {
-  const out: string[] = [];
-  const mode = /^Seccomp:\s*(\d+)$/m.exec(status)?.[1];
-  if (mode !== "2") out.push(`/proc/thread-self/status shows Seccomp: ${mode ?? "(missing)"}, expected 2 (filter)`);
-  const after = filterCount(status);
-  if (filtersBefore !== null && after !== filtersBefore + 1) {
-    out.push(`/proc/thread-self/status shows Seccomp_filters: ${after ?? "(missing)"}, expected ${filtersBefore + 1} (the caller's ${filtersBefore} + this one)`);
-  }
-  return out;
 }

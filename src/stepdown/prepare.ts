@@ -1,7 +1,8 @@
 // Everything before the first change, shared by `sbx exec` and gosu mode: preflight, identity
 // from /etc/passwd and /etc/group, the workload's environment, an early look for the command,
 // the seccomp filter, and the plan. Throws Refusal (or IdentityError/UserDbError, which each
-// front end words itself).
+// front end words itself). Asynchronous only to import the seccomp compiler when a filter is asked
+// for (seccompFilter.ts, afterInstall.ts); everything still runs on the thread that execs.
 import { openSync } from "node:fs";
 import { moveCloexecAbove } from "../sys/fd.ts";
 import { isOpen } from "../sys/process.ts";
@@ -11,13 +12,12 @@ import { lookPath } from "../user/lookPath.ts";
 import { parseGroupsPolicy, type ResolvedUser, resolveUser } from "../user/resolve.ts";
 import { readUserDb } from "../user/passwd.ts";
 import { parseUserSpec } from "../user/spec.ts";
-import { type AfterInstall, expectAfterInstall } from "./afterInstall.ts";
+import type { AfterInstall } from "./afterInstall.ts";
 import { probeFile } from "./fileProbe.ts";
 import type { ExecOptions } from "./options.ts";
 import { type CallerFacts, type PlanInput, planStepDown } from "./plan.ts";
 import { preflight } from "./preflight.ts";
 import { LookupRefusal, Refusal } from "./refusal.ts";
-import { requestSeccomp } from "./seccomp.ts";
 import type { StepDownPlan, Workload } from "./types.ts";
 
 export interface Prepared {
@@ -88,7 +88,7 @@ function openStatus(keepFds: number): number | null {
   return moved.value;
 }
 
-export function prepare(o: ExecOptions, env: Env): Prepared {
+export async function prepare(o: ExecOptions, env: Env): Promise<Prepared> {
   const facts = preflight();
   const identity = identityOf(o, facts);
   const envp = envOf(o, env, identity, facts);
@@ -107,11 +107,12 @@ export function prepare(o: ExecOptions, env: Env): Prepared {
   const draft = planStepDown(input);
   // The filter is built for the capabilities the workload ends with, which the plan decides (and
   // a filter changes none of them), so it is planned again with the filter.
-  const plan = o.seccomp === null ? draft : planStepDown({ ...input, seccomp: requestSeccomp(o.seccomp, o.seccompLenient, draft.predicted) });
+  const seccomp = o.seccomp === null ? null : await (await import("./seccompFilter.ts")).requestSeccomp(o.seccomp, o.seccompLenient, draft.predicted);
+  const plan = seccomp === null ? draft : planStepDown({ ...input, seccomp });
   const install = plan.seccomp?.install ? plan.seccomp : null;
   const statusFd = install ? openStatus(plan.keepFds) : null;
   const reportFd = o.dryRun ? null : openReport(o, plan.keepFds);
   // With the fds known; a dry run opens no report, so its write is not among the calls checked.
-  const afterInstall = install ? expectAfterInstall(install, { status: statusFd, report: reportFd }) : null;
+  const afterInstall = install ? (await import("./afterInstall.ts")).expectAfterInstall(install, { status: statusFd, report: reportFd }) : null;
   return { plan, facts, execPath, reportFd, afterInstall };
 }
