@@ -3,11 +3,12 @@
 // Two kinds of runtime hooks are closed here, because sbx runs as root in a working directory
 // the workload may own, with an environment the image author wrote for the workload:
 //  - config autoload: --no-compile-autoload-dotenv/--no-compile-autoload-bunfig (.env, bunfig.toml);
-//  - environment hooks the runtime honours before any of our code runs: BUN_BE_BUN (turns the
-//    binary into the bun CLI), BUN_OPTIONS (e.g. --preload, which would run as root) and the
-//    BUN_INSPECT* family (debugger). Bun has no switch for these, so the build renames them in
-//    the runtime's string table to names that begin with "=", which no environment entry can
-//    have. The build fails if a name is not found, so a Bun upgrade cannot silently undo it.
+//  - environment hooks the runtime honours on its own: BUN_BE_BUN (turns the binary into the bun
+//    CLI), BUN_OPTIONS (e.g. --preload, which would run as root), the BUN_INSPECT* family
+//    (debugger) and BUN_BYTECODE_* (below). Bun has no switch for these, so the build renames
+//    them in the runtime's string table to names that begin with "=", which no environment entry
+//    can have. The workload still gets these variables: only the runtime inside sbx stops reading
+//    them. The build fails if a name is not found, so a Bun upgrade cannot silently undo it.
 //
 // --compile-jit-policy=100 makes JavaScriptCore's JIT 100 times more reluctant to tier up: sbx runs
 // its code once and execs, so JIT work at start (a background compiler thread competing for the
@@ -15,7 +16,11 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { $ } from "bun";
 
-const NEUTRALISED = ["BUN_BE_BUN", "BUN_OPTIONS", "BUN_INSPECT"];
+// Each entry is a name or a name prefix; every occurrence in the runtime is renamed.
+// BUN_BYTECODE_*: ORDER_OUT/DIGEST_OUT make the runtime write a file at exit (as root).
+// BUN_JSC_* cannot be closed this way (the runtime does not match it by this string); sbx refuses
+// to start when one is set instead (src/runtimeEnv.ts).
+const NEUTRALISED = ["BUN_BE_BUN", "BUN_OPTIONS", "BUN_INSPECT", "BUN_BYTECODE_"];
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);

@@ -2,6 +2,7 @@
 // Commands are imported only when named: start-up cost sits in front of every container start.
 import { basename } from "node:path";
 import { defineCommand } from "citty";
+import { runtimeHookMessage, runtimeHookVariable } from "./runtimeEnv.ts";
 import { VERSION, versionLine } from "./version.ts";
 
 const main = defineCommand({
@@ -19,7 +20,14 @@ const main = defineCommand({
 });
 
 const argv = process.argv.slice(2);
-if (basename(process.argv0) === "gosu") {
+const asGosu = basename(process.argv0) === "gosu";
+const hook = runtimeHookVariable(process.env);
+if (hook) {
+  // Before anything else runs; _exit, so no exit-time runtime work happens either.
+  const { exit, writeStderr } = await import("./sys/process.ts");
+  writeStderr(`${asGosu ? "error" : argv[0] === "exec" ? "sbx exec: usage" : "sbx"}: ${runtimeHookMessage(hook)}`);
+  exit(asGosu ? 1 : argv[0] === "exec" ? 200 : 2);
+} else if (asGosu) {
   await (await import("./gosu/main.ts")).runGosu(process.argv0, argv, process.env);
 } else if (argv[0] === "--version" || argv[0] === "-V") {
   process.stdout.write(versionLine() + "\n");

@@ -1,11 +1,11 @@
 // The Bun runtime must not read config from the working directory or run code named by the
 // environment while sbx is root (see scripts/build.ts).
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VERSION } from "../../src/version.ts";
-import { SBX, sbx } from "../support/sbx.ts";
+import { run, SBX, sbx } from "../support/sbx.ts";
 
 function hostileDir() {
   const dir = mkdtempSync(join(tmpdir(), "sbx-hooks-"));
@@ -66,5 +66,41 @@ describe("runtime hooks are closed", () => {
     writeFileSync(fifo, '{"defaultAction":"SCMP_ACT_ALLOW"}');
     expect(await child.exited).toBe(0);
     expect(listening).toBe(false);
+  });
+});
+
+describe("runtime hooks that are refused", () => {
+  test("BUN_BYTECODE_ORDER_OUT / _DIGEST_OUT make the runtime write nothing as root", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sbx-bytecode-"));
+    const files = ["order", "digest"].map((f) => join(dir, f));
+    const r = sbx(["caps", "--json"], { env: { PATH, BUN_BYTECODE_ORDER_OUT: files[0]!, BUN_BYTECODE_DIGEST_OUT: files[1]! } });
+    expect(r.code).toBe(0);
+    for (const f of files) expect(existsSync(f)).toBe(false);
+  });
+
+  test.each([
+    [["--version"], 2, "sbx: BUN_JSC_logGC is set"],
+    [["caps"], 2, "sbx: BUN_JSC_logGC is set"],
+    [["exec", "--user", "nobody", "--", "true"], 200, "sbx exec: usage: BUN_JSC_logGC is set"],
+  ])("BUN_JSC_* (JavaScriptCore options) stops %p before anything runs", (args, code, text) => {
+    const r = sbx(args, { env: { PATH, BUN_JSC_logGC: "1" } });
+    expect(r.code).toBe(code);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(text);
+    expect(r.stderr).toContain("sbx exec --env BUN_JSC_logGC=");
+  });
+
+  test("gosu mode refuses it too, in gosu's voice", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sbx-gosu-"));
+    const gosu = join(dir, "gosu");
+    symlinkSync(SBX, gosu);
+    const r = run([gosu, "nobody", "true"], { env: { PATH, BUN_JSC_logGC: "1" } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^(\[GC.*\n)*error: BUN_JSC_logGC is set/);
+  });
+
+  test("the workload still gets such a variable through --env", () => {
+    const r = sbx(["exec", "--user", "nobody", "--env", "BUN_JSC_logGC=1", "--", "sh", "-c", "echo $BUN_JSC_logGC"], { env: { PATH } });
+    expect(r).toEqual({ code: 0, stdout: "1\n", stderr: "" });
   });
 });
