@@ -4,15 +4,14 @@ import { describe, expect, test } from "bun:test";
 import { capBit, fullMask, maskOf } from "../../src/caps/mask.ts";
 import { parseDegradations } from "../../src/stepdown/degrade.ts";
 import { parseExecArgv, splitExecArgs } from "../../src/cli/exec.ts";
-import { type CallerFacts, planStepDown } from "../../src/stepdown/plan.ts";
-import { Refusal } from "../../src/stepdown/refusal.ts";
+import { planStepDown } from "../../src/stepdown/plan.ts";
 import { applySecurebitEdits } from "../../src/stepdown/securebitsSpec.ts";
 import { compareState, expectedNow } from "../../src/stepdown/verify.ts";
 import { UsageError } from "../../src/stepdown/options.ts";
 import type { ProcessState } from "../../src/state/types.ts";
 import type { ResolvedUser } from "../../src/user/resolve.ts";
+import { callerFacts, refusal } from "./support.ts";
 
-const LAST = 40;
 const DOCKER_PLUS = 0xa82c25fbn; // Docker's default set + sys_admin + sys_ptrace
 
 function caller(over: Partial<ProcessState> = {}, caps = DOCKER_PLUS): ProcessState {
@@ -24,25 +23,13 @@ function caller(over: Partial<ProcessState> = {}, caps = DOCKER_PLUS): ProcessSt
   };
 }
 
-const facts = (state = caller(), droppable = true): CallerFacts => ({
-  state, lastCap: LAST, boundingDroppable: droppable, boundingDropErrno: droppable ? null : "EPERM", listenFds: 0,
-});
+const facts = (state = caller(), droppable = true) => callerFacts(state, droppable);
 
 const app: ResolvedUser = { uid: 1000, gid: 1000, home: "/home/app", name: "app", groups: [1000, 27], groupsRule: "init" };
 
 function plan(args: string[], f = facts(), identity: ResolvedUser | null = app) {
   const options = parseExecArgv([...args, "--", "true"]);
   return planStepDown({ options, facts: f, identity, workload: { command: "true", argv: ["true"], env: [], path: "/bin" }, seccomp: null });
-}
-
-function refusal(fn: () => unknown): Refusal {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Refusal) return e;
-    throw e;
-  }
-  throw new Error("expected a refusal");
 }
 
 describe("plan", () => {

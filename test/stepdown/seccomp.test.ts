@@ -8,11 +8,11 @@ import { compileProfile } from "../../src/seccomp/source.ts";
 import { parseExecArgv } from "../../src/cli/exec.ts";
 import { expectAfterInstall } from "../../src/stepdown/afterInstall.ts";
 import { outcomeProblem, statusProblems } from "../../src/stepdown/filterInForce.ts";
-import { type CallerFacts, planStepDown } from "../../src/stepdown/plan.ts";
-import { Refusal } from "../../src/stepdown/refusal.ts";
+import { planStepDown } from "../../src/stepdown/plan.ts";
 import { type SeccompFilter, workloadCaps } from "../../src/stepdown/seccomp.ts";
 import type { ProcessState } from "../../src/state/types.ts";
 import type { ResolvedUser } from "../../src/user/resolve.ts";
+import { callerFacts, refusal } from "./support.ts";
 import { fail, ok } from "../../src/sys/result.ts";
 import { target } from "../seccomp/fixtures.ts";
 
@@ -27,7 +27,7 @@ function caller(over: Partial<ProcessState> = {}): ProcessState {
     securebits: 0, noNewPrivs: false, seccompMode: 0, seccompFilters: 1, ...over,
   };
 }
-const facts = (state = caller()): CallerFacts => ({ state, lastCap: 40, boundingDroppable: true, boundingDropErrno: null, listenFds: 0 });
+const facts = (state = caller()) => callerFacts(state);
 const app: ResolvedUser = { uid: 1000, gid: 1000, home: "/home/app", name: "app", groups: [1000], groupsRule: "init" };
 
 function filterOf(profile: ProfileInput, name = "p.json"): SeccompFilter {
@@ -44,16 +44,6 @@ function plan(args: string[], opts: { state?: ProcessState; identity?: ResolvedU
     workload: { command: "true", argv: ["true"], env: [], path: "/bin" },
     seccomp: { filter: ALLOW_ALL, refusedErrno: opts.refusedErrno ?? null },
   });
-}
-
-function refusal(fn: () => unknown): Refusal {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Refusal) return e;
-    throw e;
-  }
-  throw new Error("expected a refusal");
 }
 
 describe("planning --seccomp", () => {
