@@ -1,24 +1,15 @@
 // What the running kernel supports, found by asking it (never from compile-time constants).
-import { readFileSync } from "node:fs";
 import { EINVAL, errnoName } from "../sys/errno.ts";
 import { capbsetDrop, capbsetRead } from "../sys/prctl.ts";
 
 /**
- * The kernel's last capability: PR_CAPBSET_READ answers EINVAL past it. procfs is consulted
- * only to cross-check, so this works without /proc.
+ * The kernel's last capability: PR_CAPBSET_READ answers EINVAL past it. No procfs needed
+ * (`sbx doctor` cross-checks /proc/sys/kernel/cap_last_cap).
  */
 export function kernelLastCap(): number {
   let n = 0;
   while (n < 64 && capbsetRead(n + 1).ok) n++;
   return n;
-}
-
-export function procLastCap(): number | null {
-  try {
-    return Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8").trim());
-  } catch {
-    return null;
-  }
 }
 
 export interface BoundingProbe {

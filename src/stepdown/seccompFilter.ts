@@ -21,7 +21,7 @@ const FLAG_TSYNC = 1;
  * is not passed on: the filter is for the thread that execs, and execve ends the others anyway;
  * synchronising sbx's runtime threads would only expose them to it.
  */
-export async function loadSeccompFilter(spec: string, lenient: boolean, caps: CapMask): Promise<SeccompFilter> {
+async function loadSeccompFilter(spec: string, lenient: boolean, caps: CapMask): Promise<SeccompFilter> {
   // Imported here, not statically: an ESM bundle links every static import at start, and
   // node:crypto alone would add about 1 ms to every sbx start, filter or not.
   const { createHash } = await import("node:crypto");

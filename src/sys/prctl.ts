@@ -1,10 +1,8 @@
-import { ptr } from "bun:ffi";
 import { errno, libc } from "./libc.ts";
 import { fail, ok, type SysResult } from "./result.ts";
 
 export const PR = {
   SET_PDEATHSIG: 1,
-  GET_PDEATHSIG: 2,
   GET_DUMPABLE: 3,
   GET_KEEPCAPS: 7,
   SET_KEEPCAPS: 8,
@@ -40,9 +38,4 @@ export const getNoNewPrivs = () => prctl(PR.GET_NO_NEW_PRIVS);
 export const setNoNewPrivs = () => prctl(PR.SET_NO_NEW_PRIVS, 1);
 export const getSeccompMode = () => prctl(PR.GET_SECCOMP);
 export const setKeepCaps = (on: boolean) => prctl(PR.SET_KEEPCAPS, on ? 1 : 0);
-export function getPdeathsig(): SysResult<number> {
-  const out = new Int32Array(1);
-  const r = prctl(PR.GET_PDEATHSIG, ptr(out));
-  return r.ok ? ok(out[0]!) : r;
-}
 export const setPdeathsig = (sig: number) => prctl(PR.SET_PDEATHSIG, sig);

@@ -93,16 +93,6 @@ export function resetSignals(): SysResult {
   return ok(0);
 }
 
-/** Signals currently ignored, as a mask in /proc's SigIgn layout (bit sig-1). */
-export function ignoredSignals(): bigint {
-  const old = new BigUint64Array(32);
-  let mask = 0n;
-  for (let sig = 1; sig <= 64; sig++) {
-    if (libc.sigaction(sig, null, old) === 0 && old[0] === SIG_IGN) mask |= 1n << BigInt(sig - 1);
-  }
-  return mask;
-}
-
 export function setsid(): SysResult {
   return libc.setsid() < 0 ? fail("setsid", errno()) : ok(0);
 }
