@@ -4,7 +4,7 @@
 import { dlopen, FFIType, read } from "bun:ffi";
 import { arch } from "node:process";
 
-const { i32, u32, i64, u64, ptr, cstring } = FFIType;
+const { i32, u32, i64, u64, ptr } = FFIType;
 
 const symbols = {
   __errno_location: { args: [], returns: ptr },
@@ -34,7 +34,7 @@ const symbols = {
   setsid: { args: [], returns: i32 },
   chdir: { args: [ptr], returns: i32 },
   getauxval: { args: [u64], returns: u64 },
-  strerror: { args: [i32], returns: cstring },
+  getxattr: { args: [ptr, ptr, ptr, u64], returns: i64 },
 } as const;
 
 /** Candidate sonames, in order: glibc first, then musl's per-arch name and its loader. */
@@ -47,7 +47,7 @@ function open() {
   let last: unknown;
   for (const name of candidates()) {
     try {
-      return { name, lib: dlopen(name, symbols) };
+      return dlopen(name, symbols).symbols;
     } catch (e) {
       last = e;
     }
@@ -55,9 +55,7 @@ function open() {
   throw new Error(`cannot load libc (tried ${candidates().join(", ")}): ${String(last)}`);
 }
 
-const loaded = open();
-export const libcName = loaded.name;
-export const libc = loaded.lib.symbols;
+export const libc = open();
 
 /** errno of the call that just failed. Read immediately after it, on the same thread. */
 export function errno(): number {
@@ -67,8 +65,8 @@ export function errno(): number {
 /** Per-arch syscall numbers for the few calls libc does not wrap everywhere. */
 export const SYS =
   arch === "arm64"
-    ? { gettid: 178, seccomp: 277, close_range: 436, getcwd: 17, pread64: 67 }
-    : { gettid: 186, seccomp: 317, close_range: 436, getcwd: 79, pread64: 17 };
+    ? { gettid: 178, seccomp: 277, close_range: 436, landlock_create_ruleset: 444, getcwd: 17, pread64: 67 }
+    : { gettid: 186, seccomp: 317, close_range: 436, landlock_create_ruleset: 444, getcwd: 79, pread64: 17 };
 
 /** A NUL-terminated copy of s for passing as char*. The caller keeps it alive. */
 export function cstr(s: string): Buffer {
