@@ -6,6 +6,7 @@ import { type ArgsDef, defineCommand } from "citty";
 import { IdentityError } from "../user/errors.ts";
 import { describeLookup, lookupExitCode } from "../user/lookPath.ts";
 import { UserDbError } from "../user/passwd.ts";
+import { EACCES, ENOENT } from "../sys/errno.ts";
 import { exit, writeStderr } from "../sys/process.ts";
 import { logger } from "./log.ts";
 import { runStepDown } from "../stepdown/apply.ts";
@@ -110,7 +111,7 @@ function execVoice(o: Pick<ExecOptions, "logFormat">): Voice {
           ? { code: STEP_EXIT[f.step], line: `${f.step === "notFound" || f.step === "notExecutable" ? "exec" : f.step}: ${f.message}`, uid: f.findingUid ?? `stepdown-${f.step}-failed` }
           : f.kind === "lookup"
             ? { code: lookupExitCode(f.lookup), line: `exec: ${describeLookup(f.lookup)}`, uid: "stepdown-command-unavailable" }
-            : { code: f.errno === 2 ? STEP_EXIT.notFound : f.errno === 13 ? STEP_EXIT.notExecutable : STEP_EXIT.exec, line: `exec: ${f.message}`, uid: "stepdown-exec-failed" };
+            : { code: f.errno === ENOENT ? STEP_EXIT.notFound : f.errno === EACCES ? STEP_EXIT.notExecutable : STEP_EXIT.exec, line: `exec: ${f.message}`, uid: "stepdown-exec-failed" };
       emit("error", line, { uid, title: "sbx refused to run the workload", desc: line, severity: "high" });
       return exit(code);
     },
