@@ -5,6 +5,10 @@ export const EXIT = {
   ASSERTION: 1,
   /** Bad command line or input; nothing was changed. */
   USAGE: 2,
-  /** The state could not be read (e.g. another pid without procfs). */
+  /** The state could not be read or trusted (another pid that does not exist, an answer that contradicts the kernel). */
   UNREADABLE: 3,
+  /** The output could not be written (a full disk, a closed pipe, a file sbx refuses to write). */
+  OUTPUT: 4,
+  /** A bug in sbx. */
+  INTERNAL: 70,
 } as const;

@@ -1,39 +1,36 @@
 // Entry point. Invoked as `gosu` (argv[0] basename) it is the gosu drop-in; otherwise the sbx CLI.
-// Commands are imported only when named: start-up cost sits in front of every container start.
-import { basename } from "node:path";
-import { defineCommand } from "citty";
+// argv and the environment are read as the kernel passed them (bytes, duplicates included), not
+// as the runtime decoded them. Commands are imported only when named: start-up cost sits in front
+// of every container start. Nothing thrown may reach the runtime's own handler (a stack trace,
+// exit 1): whatever escapes is one line and an "internal error" exit code.
+import { Environment } from "./identity/env.ts";
 import { runtimeHookMessage, runtimeHookVariable } from "./runtimeEnv.ts";
-import { VERSION, versionLine } from "./version.ts";
+import { rawArgv, rawEnviron } from "./sys/args.ts";
+import { exit, writeStderr } from "./sys/process.ts";
+import { toText } from "./text/bytes.ts";
 
-const main = defineCommand({
-  meta: {
-    name: "sbx",
-    version: VERSION,
-    description: "Safe, verifiable privilege step-down for container entrypoints",
-  },
-  subCommands: {
-    caps: () => import("./cli/caps.ts").then((m) => m.capsCommand),
-    exec: () => import("./cli/exec.ts").then((m) => m.execCommand),
-    doctor: () => import("./cli/doctor.ts").then((m) => m.doctorCommand),
-    seccomp: () => import("./cli/seccomp.ts").then((m) => m.seccompCommand),
-  },
-});
+const argv = rawArgv();
+const environ = rawEnviron();
+const env = Environment.fromBlock(environ);
+const self = argv[0] ?? "sbx";
+const asGosu = self.slice(self.lastIndexOf("/") + 1) === "gosu";
+const words = argv.slice(1);
+const execing = !asGosu && words[0] === "exec";
 
-const argv = process.argv.slice(2);
-const asGosu = basename(process.argv0) === "gosu";
-const hook = runtimeHookVariable(process.env);
-if (hook) {
-  // Before anything else runs; _exit, so no exit-time runtime work happens either.
-  const { exit, writeStderr } = await import("./sys/process.ts");
-  writeStderr(`${asGosu ? "error" : argv[0] === "exec" ? "sbx exec: usage" : "sbx"}: ${runtimeHookMessage(hook)}`);
-  exit(asGosu ? 1 : argv[0] === "exec" ? 200 : 2);
-} else if (asGosu) {
-  await (await import("./gosu/main.ts")).runGosu(process.argv0, argv, process.env);
-} else if (argv[0] === "--version" || argv[0] === "-V") {
-  process.stdout.write(versionLine() + "\n");
-} else if (argv[0] === "exec" && !(await import("./cli/exec.ts")).wantsHelp(argv.slice(1))) {
-  // exec parses its own options strictly (citty reads --no-new-privs as a negation).
-  await (await import("./cli/exec.ts")).runExec(argv.slice(1));
-} else {
-  await (await import("./cli/run.ts")).runCli(main, argv);
+try {
+  const hook = runtimeHookVariable(env.names());
+  if (hook) {
+    // Before anything else runs; _exit, so no exit-time runtime work happens either.
+    writeStderr(`${asGosu ? "error" : execing ? "sbx exec: usage" : "sbx"}: ${runtimeHookMessage(toText(hook))}`);
+    exit(asGosu ? 1 : execing ? 200 : 2);
+  } else if (asGosu) {
+    await (await import("./gosu/main.ts")).runGosu(self, words, environ, env);
+  } else {
+    await (await import("./cli/dispatch.ts")).runCli(words, env);
+  }
+  exit(0);
+} catch (e) {
+  const what = e instanceof Error ? e.message : String(e);
+  writeStderr(`${asGosu ? "error" : execing ? "sbx exec: internal" : "sbx"}: internal error, nothing was executed: ${what}`);
+  exit(asGosu ? 1 : execing ? 219 : 70);
 }

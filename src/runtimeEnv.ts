@@ -6,9 +6,9 @@
 // needs one gets it through `sbx exec --env NAME=VALUE`, which sbx's own runtime never sees.
 const REFUSED_PREFIXES = ["BUN_JSC_"];
 
-/** The first such variable set in `env`, if any. */
-export function runtimeHookVariable(env: Record<string, string | undefined>): string | undefined {
-  return Object.keys(env).find((name) => REFUSED_PREFIXES.some((p) => name.startsWith(p)));
+/** The first such variable among `names`, if any. */
+export function runtimeHookVariable(names: readonly string[]): string | undefined {
+  return names.find((name) => REFUSED_PREFIXES.some((p) => name.startsWith(p)));
 }
 
 export function runtimeHookMessage(name: string): string {

@@ -1,80 +1,79 @@
-import { readFileSync } from "node:fs";
-import { defineCommand } from "citty";
-import { CapSpecError, parseCapList } from "../caps/spec.ts";
+// `sbx caps`: this thread's (or another process's) ids, capability sets, securebits,
+// no_new_privs and seccomp, as text, JSON, or assertions for shell tests.
 import { decodeLikeCapsh, parseHex } from "../caps/mask.ts";
+import { CapSpecError, parseCapList } from "../caps/spec.ts";
 import { EXIT } from "../exitCodes.ts";
+import { anyText, type OptionTable } from "../options/option.ts";
 import { checkAbsent, checkEmpty, parseSetNames, SetNameError } from "../state/assertions.ts";
 import { kernelLastCap, probeBoundingDrop } from "../state/kernel.ts";
 import { parseProcStatus, StatusParseError } from "../state/procStatus.ts";
 import { formatReport, toReport } from "../state/report.ts";
 import { readSelfState } from "../state/self.ts";
 import type { ProcessState } from "../state/types.ts";
-import { die } from "./fail.ts";
-import { logger } from "./log.ts";
+import { readSmallFile } from "../sys/file.ts";
+import { exit } from "../sys/process.ts";
+import { quote } from "../text/quote.ts";
+import { command } from "./command.ts";
+import { die, log } from "./log.ts";
+import { print } from "./output.ts";
 
 function readPid(pidText: string): ProcessState {
-  if (!/^\d+$/.test(pidText)) die(`--pid: "${pidText}" is not a process id`, EXIT.USAGE);
+  if (!/^\d{1,10}$/.test(pidText)) die(`--pid: ${quote(pidText)} is not a process id`, EXIT.USAGE);
   const pid = Number(pidText);
-  let text: string;
+  const text = readSmallFile(`/proc/${pid}/status`);
+  if (!text.ok) die(`cannot read /proc/${pid}/status: ${text.errno.name} (no such process, or procfs not mounted)`, EXIT.UNREADABLE);
   try {
-    text = readFileSync(`/proc/${pid}/status`, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? "error";
-    die(`cannot read /proc/${pid}/status: ${code} (no such process, or procfs not mounted)`, EXIT.UNREADABLE);
-  }
-  try {
-    return parseProcStatus(text, pid);
+    return parseProcStatus(text.value, pid);
   } catch (e) {
     if (e instanceof StatusParseError) die(`/proc/${pid}/status: ${e.message}`, EXIT.UNREADABLE);
     throw e;
   }
 }
 
-export const capsCommand = defineCommand({
-  meta: {
-    name: "caps",
-    description: "Show capabilities, ids, securebits, no_new_privs and seccomp of this or another process",
-  },
-  args: {
-    pid: { type: "string", description: "Read another process from /proc/PID/status (default: this thread, by system calls)" },
-    json: { type: "boolean", description: "Print the sbx.caps/1 JSON document" },
-    decode: { type: "string", description: "Decode a hex capability mask, like capsh --decode", valueHint: "HEX" },
-    absent: { type: "string", description: "Fail (exit 1) naming each of these caps still in any set", valueHint: "CAPS" },
-    empty: { type: "string", description: "Fail (exit 1) unless these sets are empty: bounding,ambient,inheritable,effective,permitted or all", valueHint: "SETS" },
-  },
-  run({ args }) {
+const OPTIONS = {
+  pid: { value: "PID", schema: anyText, help: "Read another process from /proc/PID/status (default: this thread, by system calls)" },
+  json: { help: "Print the sbx.caps/1 JSON document" },
+  decode: { value: "HEX", schema: anyText, help: "Decode a hex capability mask, like capsh --decode" },
+  absent: { value: "CAPS", schema: anyText, help: "Fail (exit 1) naming each of these caps still in any set" },
+  empty: { value: "SETS", schema: anyText, help: "Fail (exit 1) unless these sets are empty: bounding,ambient,inheritable,effective,permitted or all" },
+} as const satisfies OptionTable;
+
+export const capsCommand = command({
+  name: "caps",
+  description: "Show capabilities, ids, securebits, no_new_privs and seccomp of this or another process",
+  options: OPTIONS,
+  examples: ["sbx caps", "sbx caps --json --pid 1", "sbx caps --empty bounding,ambient,inheritable --absent sys_admin,net_raw"],
+  run(args) {
     if (args.decode !== undefined) {
       const m = parseHex(args.decode);
-      if (m === undefined) die(`--decode: "${args.decode}" is not a hex mask of at most 64 bits`, EXIT.USAGE);
-      process.stdout.write(decodeLikeCapsh(m) + "\n");
-      return;
+      if (m === undefined) die(`--decode: ${quote(args.decode)} is not a hex mask of at most 64 bits`, EXIT.USAGE);
+      return print(decodeLikeCapsh(m) + "\n");
     }
     const lastCap = kernelLastCap();
+    if (!lastCap.ok) die(lastCap.problem, EXIT.UNREADABLE);
     let absent = 0n;
     let emptySets: ReturnType<typeof parseSetNames> = [];
     try {
-      if (args.absent !== undefined) absent = parseCapList(args.absent, lastCap);
+      if (args.absent !== undefined) absent = parseCapList(args.absent, lastCap.value);
       if (args.empty !== undefined) emptySets = parseSetNames(args.empty);
     } catch (e) {
       if (e instanceof CapSpecError || e instanceof SetNameError) die(e.message, EXIT.USAGE);
       throw e;
     }
     const self = args.pid === undefined;
-    const state = self ? readSelfState(lastCap) : readPid(args.pid!);
-    const probe = self ? probeBoundingDrop(lastCap) : null;
-    const report = toReport(state, {
-      lastCap,
-      boundingDroppable: probe ? probe.droppable : null,
-      boundingDropErrno: probe ? probe.errno : null,
-    });
+    let state: ProcessState;
+    if (self) {
+      const read = readSelfState(lastCap.value);
+      if (!read.ok) die(read.problem, EXIT.UNREADABLE);
+      state = read.value;
+    } else state = readPid(args.pid!);
+    const probe = self ? probeBoundingDrop(lastCap.value) : null;
+    const report = toReport(state, { lastCap: lastCap.value, boundingDroppable: probe ? probe.droppable : null, boundingDropErrno: probe ? probe.errno : null });
     const asserting = args.absent !== undefined || args.empty !== undefined;
-    if (args.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-    else if (!asserting) process.stdout.write(formatReport(report));
+    if (args.json) print(JSON.stringify(report, null, 2) + "\n");
+    else if (!asserting) print(formatReport(report));
     const failures = [...checkAbsent(state, absent), ...checkEmpty(state, emptySets)];
-    if (failures.length) {
-      const log = logger("sbx caps");
-      for (const f of failures) log.error(f);
-      process.exitCode = EXIT.ASSERTION;
-    }
+    for (const f of failures) log("sbx caps").error(f);
+    if (failures.length) exit(EXIT.ASSERTION);
   },
 });

@@ -1,30 +1,29 @@
-import { defineCommand } from "citty";
 import { exitCodeOf } from "../doctor/findings.ts";
 import { gatherFacts } from "../doctor/probe.ts";
 import { formatReport, toReport } from "../doctor/report.ts";
 import { EXIT } from "../exitCodes.ts";
-import { StateReadError } from "../state/self.ts";
-import { die } from "./fail.ts";
+import type { OptionTable } from "../options/option.ts";
+import { exit } from "../sys/process.ts";
+import { command } from "./command.ts";
+import { die } from "./log.ts";
+import { print } from "./output.ts";
 
-export const doctorCommand = defineCommand({
-  meta: {
-    name: "doctor",
-    description:
-      "Check, without changing anything, what this kernel, runtime and installation let sbx exec do. " +
-      "Exit 0 when every finding is ok or info, 1 when any is warn or fail, 3 when this process's own state cannot be read",
-  },
-  args: {
-    json: { type: "boolean", description: "Print the sbx.doctor/1 JSON document" },
-  },
-  run({ args }) {
-    let report;
-    try {
-      report = toReport(gatherFacts());
-    } catch (e) {
-      if (e instanceof StateReadError) die(e.message, EXIT.UNREADABLE);
-      throw e;
-    }
-    process.stdout.write(args.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report));
-    process.exitCode = exitCodeOf(report.findings);
+const OPTIONS = {
+  json: { help: "Print the sbx.doctor/1 JSON document" },
+} as const satisfies OptionTable;
+
+export const doctorCommand = command({
+  name: "doctor",
+  description:
+    "Check, without changing anything, what this kernel, runtime and installation let sbx exec do. " +
+    "Exit 0 when every finding is ok or info, 1 when any is warn or fail, 3 when this process's own state cannot be read or trusted, 4 when the output cannot be written",
+  options: OPTIONS,
+  examples: ["sbx doctor", "sbx doctor --json"],
+  run(args) {
+    const facts = gatherFacts();
+    if (!facts.ok) die(facts.problem, EXIT.UNREADABLE);
+    const report = toReport(facts.value);
+    print(args.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report));
+    exit(exitCodeOf(report.findings));
   },
 });

@@ -1,13 +1,14 @@
 // The effects of `sbx doctor`: every read from the kernel, procfs and sysfs. Nothing here
 // changes state: the only call that could, PR_CAPBSET_DROP, is made for a cap that does not exist.
-import { lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { release } from "node:os";
 import { hasCap, toHex } from "../caps/mask.ts";
 import { capNumberOf } from "../caps/names.ts";
-import { kernelLastCap, probeBoundingDrop } from "../state/kernel.ts";
+import { type Probed, probeBoundingDrop, probeLastCap, procLastCap } from "../state/kernel.ts";
 import { readSelfState } from "../state/self.ts";
-import { errnoName } from "../sys/errno.ts";
+import { ENODATA, EOPNOTSUPP } from "../sys/errno.ts";
+import { lstat, readlink, readSmallFile, stat } from "../sys/file.ts";
 import { landlockAbiVersion } from "../sys/landlock.ts";
+import { toText } from "../text/bytes.ts";
 import { atSecure } from "../sys/process.ts";
 import { actionAvailable } from "../sys/seccomp.ts";
 import { getxattr } from "../sys/xattr.ts";
@@ -17,18 +18,13 @@ import type { DoctorFacts } from "./schema.ts";
 
 const SECCOMP_RET_ALLOW = 0x7fff0000;
 const SECCOMP_MODES = ["disabled", "strict", "filter"] as const;
-const ENODATA = 61;
-const EOPNOTSUPP = 95;
 const S_ISUID = 0o4000;
 const S_ISGID = 0o2000;
 
 /** A procfs/sysfs text, or null when it is absent or unreadable (both are facts to report). */
 function readText(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
+  const t = readSmallFile(path);
+  return t.ok ? toText(t.value) : null;
 }
 
 const orNull = <T>(x: T | undefined): T | null => (x === undefined ? null : x);
@@ -71,23 +67,20 @@ const node = (path: string, st: { uid: number; gid: number; mode: number }): Pat
  * the path the kernel recorded.
  */
 function binary(): DoctorFacts["binary"] {
-  let path: string;
-  let file: PathNode;
-  try {
-    path = readlinkSync("/proc/self/exe");
-    file = node(path, statSync("/proc/self/exe"));
-  } catch {
-    return null;
-  }
+  const link = readlink("/proc/self/exe");
+  const st = stat("/proc/self/exe");
+  if (!link.ok || !st.ok) return null;
+  const path = toText(link.value);
+  const file = node(path, st.value);
   const dirs: PathNode[] = [];
   const unstatable: string[] = [];
-  for (const dir of ancestors(path)) {
-    try {
-      dirs.push(node(dir, lstatSync(dir)));
-    } catch (e) {
-      unstatable.push(`${dir} cannot be checked (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+  for (const dir of ancestors(link.value)) {
+    const d = lstat(dir);
+    if (!d.ok) {
+      unstatable.push(`${toText(dir)} cannot be checked (${d.errno.name})`);
       break;
     }
+    dirs.push(node(toText(dir), d.value));
   }
   const xattr = getxattr("/proc/self/exe", "security.capability");
   const absent = !xattr.ok && (xattr.errno === ENODATA || xattr.errno === EOPNOTSUPP);
@@ -104,21 +97,27 @@ function binary(): DoctorFacts["binary"] {
     setuid: (file.mode & S_ISUID) !== 0,
     setgid: (file.mode & S_ISGID) !== 0,
     file_caps: fileCaps,
-    file_caps_errno: xattr.ok || absent ? null : errnoName(xattr.errno),
+    file_caps_errno: xattr.ok || absent ? null : xattr.errno.name,
     replaceable_by_non_root: [...replaceableBy(file, dirs), ...unstatable],
   };
 }
 
-/** Everything `sbx doctor` reports. Throws StateReadError when this thread's own state is unreadable. */
-export function gatherFacts(): DoctorFacts {
-  const lastCap = kernelLastCap();
-  const procCap = intFile("/proc/sys/kernel/cap_last_cap");
-  const self = readSelfState(lastCap);
+/** Everything `sbx doctor` reports, or why this thread's own state cannot be read or trusted. */
+export function gatherFacts(): Probed<DoctorFacts> {
+  const probe = probeLastCap();
+  if (!probe.ok) return probe;
+  const lastCap = probe.value;
+  const procCap = procLastCap();
+  const read = readSelfState(procCap ?? lastCap);
+  if (!read.ok) return read;
+  const self = read.value;
   const drop = probeBoundingDrop(lastCap);
   const seccomp = actionAvailable(SECCOMP_RET_ALLOW);
   const actions = readText("/proc/sys/kernel/seccomp/actions_avail");
   const ll = landlockAbiVersion();
   return {
+    ok: true,
+    value: {
     kernel: {
       release: release(),
       last_cap: lastCap,
@@ -136,14 +135,15 @@ export function gatherFacts(): DoctorFacts {
       mode: SECCOMP_MODES[self.seccompMode] ?? "filter",
       filters: self.seccompFilters,
       filter_available: seccomp.ok,
-      errno: seccomp.ok ? null : errnoName(seccomp.errno),
+      errno: seccomp.ok ? null : seccomp.errno.name,
       actions_avail: actions === null ? null : actions.trim().split(/\s+/).filter(Boolean),
     },
-    landlock: ll.ok ? { abi: ll.value, errno: null } : { abi: null, errno: errnoName(ll.errno) },
+    landlock: ll.ok ? { abi: ll.value, errno: null } : { abi: null, errno: ll.errno.name },
     userns: userns(),
     lsm: lsm(),
     tty: { legacy_tiocsti: intFile("/proc/sys/dev/tty/legacy_tiocsti") },
     binary: binary(),
     at_secure: atSecure(),
+  },
   };
 }

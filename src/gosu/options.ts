@@ -1,39 +1,58 @@
 // gosu mode's options: `gosu USER[:GROUP] CMD…` plus optional SBX_* environment variables, so an
-// image that runs `gosu app "$@"` changes nothing but the binary and can opt into more.
-//   SBX_BOUNDING_SET    bounding set edits, setpriv syntax (e.g. -all); default: unchanged
-//   SBX_CAPS            caps the workload keeps (inheritable + ambient + bounding)
-//   SBX_NO_NEW_PRIVS    1 to set no_new_privs (default 0, as gosu; 1 with SBX_SECCOMP)
-//   SBX_SECCOMP         a seccomp profile installed last, right before execve (as --seccomp)
-//   SBX_ALLOW_DEGRADED  bounding,groups,nnp,seccomp (as --allow-degraded)
-//   SBX_LOG_FORMAT      text or ocsf
-// They are removed from the workload's environment.
-import { type ExecOptions, parseExecOptions, UsageError } from "../stepdown/options.ts";
+// image that runs `gosu app "$@"` changes nothing but the binary and can opt into more. The
+// variables are the `env` names of the exec option table (options/exec.ts); they are removed
+// from the workload's environment, and an unknown or repeated SBX_* variable is an error.
+import { Environment } from "../identity/env.ts";
+import { EXEC_OPTIONS, type ExecOptions, type ExecValues, execOptions } from "../options/exec.ts";
+import { flagName, parseValues, type RawValues, UsageError } from "../options/option.ts";
+import type { Vocabulary } from "../stepdown/plan.ts";
+import type { ByteString } from "../text/bytes.ts";
+import { quote } from "../text/quote.ts";
 
-export const SBX_ENV = ["SBX_BOUNDING_SET", "SBX_CAPS", "SBX_NO_NEW_PRIVS", "SBX_SECCOMP", "SBX_ALLOW_DEGRADED", "SBX_LOG_FORMAT"] as const;
+type Key = keyof typeof EXEC_OPTIONS;
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** SBX_* name → option key. */
+const BY_ENV = new Map<string, Key>(
+  Object.entries(EXEC_OPTIONS).flatMap(([k, d]) => ("env" in d ? [[d.env, k as Key]] : [])),
+);
+export const SBX_ENV = [...BY_ENV.keys()];
 
-/** The environment without any SBX_* variable (known or not: they are ours, not the workload's). */
-export function withoutSbxVars(env: Env): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("SBX_")));
-}
+const envName = (key: Key) => {
+  const d = EXEC_OPTIONS[key];
+  return "env" in d ? d.env : undefined;
+};
 
-export function gosuOptions(spec: string, argv: readonly string[], env: Env): ExecOptions {
-  const unknown = Object.keys(env).filter((k) => k.startsWith("SBX_") && !(SBX_ENV as readonly string[]).includes(k));
-  if (unknown.length) throw new UsageError(`unknown ${unknown.join(", ")} (valid: ${SBX_ENV.join(", ")})`);
-  // Asking for a filter asks for what the kernel needs to take it from a non-root workload.
-  const nnp = env.SBX_NO_NEW_PRIVS ?? (env.SBX_SECCOMP !== undefined ? "1" : "0");
-  if (nnp !== "0" && nnp !== "1") throw new UsageError(`SBX_NO_NEW_PRIVS must be 0 or 1, not "${nnp}"`);
-  const o = parseExecOptions(
-    {
-      user: spec,
-      ...(env.SBX_BOUNDING_SET !== undefined ? { "bounding-set": env.SBX_BOUNDING_SET } : {}),
-      ...(env.SBX_CAPS !== undefined ? { caps: env.SBX_CAPS } : {}),
-      ...(env.SBX_SECCOMP !== undefined ? { seccomp: env.SBX_SECCOMP } : {}),
-      ...(env.SBX_ALLOW_DEGRADED !== undefined ? { "allow-degraded": env.SBX_ALLOW_DEGRADED } : {}),
-      ...(env.SBX_LOG_FORMAT !== undefined ? { "log-format": env.SBX_LOG_FORMAT } : {}),
-    },
-    [...argv],
-  );
-  return { ...o, boundingSet: env.SBX_BOUNDING_SET ?? null, noNewPrivs: nnp === "1" };
+export const GOSU_SAY: Vocabulary = {
+  option(key, value) {
+    if (key === "allowNewPrivs") return "SBX_NO_NEW_PRIVS=0";
+    const env = envName(key);
+    if (env === undefined) return `sbx exec --${flagName(key)}`; // not offered in gosu mode
+    return value === undefined ? env : `${env}=${value}`;
+  },
+  keepNnp: "SBX_NO_NEW_PRIVS=1",
+};
+
+const isSbx = (name: ByteString) => name.startsWith("SBX_");
+
+/** The workload's environment: every SBX_* variable is sbx's, not the workload's. */
+export const withoutSbxVars = (env: Environment) => env.filter((name) => !isSbx(name));
+
+export function gosuOptions(spec: ByteString, argv: ByteString[], raw: readonly ByteString[], env: Environment): ExecOptions {
+  const twice = Environment.duplicates(raw).filter(isSbx);
+  if (twice.length) throw new UsageError(`${twice.map(quote).join(", ")} given more than once in the environment; set each SBX_* variable once`);
+  const unknown = env.names().filter((n) => isSbx(n) && !BY_ENV.has(n));
+  if (unknown.length) throw new UsageError(`unknown ${unknown.map(quote).join(", ")} (valid: ${SBX_ENV.join(", ")})`);
+  const given: RawValues = new Map();
+  for (const [name, key] of BY_ENV) {
+    const value = env.get(name);
+    if (value === undefined) continue;
+    if ("value" in EXEC_OPTIONS[key]) given.set(key, [value]);
+    else if (value === "1") given.set(key, true);
+    else if (value !== "0") throw new UsageError(`${name} must be 0 or 1, not ${quote(value)}`);
+  }
+  const shown = (k: string) => envName(k as Key) ?? `--${flagName(k)}`;
+  const values: ExecValues = { user: spec, ...parseValues(EXEC_OPTIONS, given, shown) };
+  // gosu sets no no_new_privs; asking for a filter asks for what the kernel needs to take it from a non-root workload.
+  const nnp = env.get("SBX_NO_NEW_PRIVS") === undefined ? values.seccomp !== undefined : values.noNewPrivs === true;
+  return execOptions(values, argv, nnp, shown);
 }

@@ -50,11 +50,13 @@ export function parseProcStatus(text: string, pid: number): ProcessState {
       permitted: mask(f, "CapPrm"),
       effective: mask(f, "CapEff"),
       bounding: mask(f, "CapBnd"),
-      ambient: mask(f, "CapAmb"),
+      // Absent before Linux 4.3, when no ambient set exists.
+      ambient: f.has("CapAmb") ? mask(f, "CapAmb") : 0n,
     },
     securebits: null,
-    noNewPrivs: need(f, "NoNewPrivs") === "1",
-    seccompMode: Number(need(f, "Seccomp")),
+    // Absent before Linux 4.10 and without CONFIG_SECCOMP respectively.
+    noNewPrivs: f.get("NoNewPrivs") === "1",
+    seccompMode: Number(f.get("Seccomp") ?? 0),
     seccompFilters: filters === undefined ? null : Number(filters),
   };
 }

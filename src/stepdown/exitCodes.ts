@@ -1,18 +1,21 @@
-// Exit codes of `sbx exec` (and gosu mode with SBX_* requests): one per step, in step order, in
-// the 2xx range like systemd's exec failures, so they cannot be confused with the workload's
-// own codes (after a successful execve sbx has no exit code: the workload's passes through)
-// nor with 126/127 ("cannot execute" / "not found", shell convention, as gosu and env use).
-// docs/exec.md documents this table; keep the two in step.
+// Exit codes of `sbx exec` (and gosu mode's SBX_* requests print through its own code 1), one per
+// step, in the 2xx range like systemd's exec failures, so they cannot be confused with the
+// workload's own codes (after a successful execve sbx has no exit code: the workload's passes
+// through) nor with 126/127 ("cannot execute" / "not found", shell convention, as gosu and env use).
+// The numbers are a stable interface, not the order the steps run in (run order: ops.ts and
+// plan.ts). docs/exec.md documents this table; keep the two in step.
+import type { OpKind } from "./ops.ts";
+
 export const STEP_EXIT = {
   /** Bad option, user spec, group, capability name, conflicting options. Nothing changed. */
   usage: 200,
-  /** Our own install is unsafe (setuid/setgid/file caps/AT_SECURE), or stdio cannot be opened. */
+  /** Our own install is unsafe, stdio cannot be opened, or this thread's state cannot be read or trusted. */
   preflight: 201,
   /** A non-root caller without CAP_SETUID/CAP_SETGID asked for another user. Nothing changed. */
   permission: 202,
-  /** --report FILE cannot be opened, or the report cannot be written. */
+  /** --report cannot be opened or written (or the --dry-run output). */
   report: 203,
-  /** Marking inherited fds close-on-exec failed. */
+  /** Marking inherited fds close-on-exec failed, or a kept fd is not one the caller passed. */
   fds: 204,
   /** Resetting the signal mask or ignored signals failed. */
   signals: 205,
@@ -38,7 +41,7 @@ export const STEP_EXIT = {
   nnp: 215,
   /** Installing the seccomp filter failed. */
   seccomp: 216,
-  /** The state read back from the kernel differs from the plan. */
+  /** The state read back from the kernel differs from the plan, or the filter is not in force. */
   verify: 217,
   /** execve failed for a reason other than not found / not executable (E2BIG, EAGAIN, ENOEXEC…). */
   exec: 218,
@@ -51,3 +54,26 @@ export const STEP_EXIT = {
 } as const;
 
 export type Step = keyof typeof STEP_EXIT;
+
+/** The step (and so the exit code and the report's label) each operation belongs to. */
+export const STEP_OF: Record<OpKind, Step> = {
+  fds: "fds",
+  setsid: "session",
+  setgroups: "groups",
+  setresgid: "gid",
+  capbsetDrop: "bounding",
+  securebits: "securebits",
+  keepCaps: "securebits",
+  setresuid: "uid",
+  caps: "caps",
+  pdeathsig: "pdeathsig",
+  chdir: "workdir",
+  nnp: "nnp",
+  verify: "verify",
+  lookup: "exec",
+  renderReport: "report",
+  seccomp: "seccomp",
+  writeReport: "report",
+  resetSignals: "signals",
+  execve: "exec",
+};

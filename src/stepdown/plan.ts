@@ -1,19 +1,33 @@
-// The planner: options + the caller's state + the resolved identity → a StepDownPlan. Pure: it
-// reads nothing and changes nothing, so every refusal here happens before any privilege change,
-// and the unit tests can pretend to be any caller on any kernel.
+// The planner: options + the caller's state + the resolved identity → the list of operations
+// run.ts executes, in order, and the state the workload will have after execve. Pure: it reads
+// nothing and changes nothing, so every refusal here happens before any privilege change, and
+// the unit tests can pretend to be any caller on any kernel.
+//
+// The order (setpriv's, with runc's and minijail's lessons), each step only when needed:
+//   fds → session → groups → gid → bounding (CAP_SETPCAP last) → securebits → keep-caps → uid →
+//   caps (capset, ambient) → pdeathsig → workdir → nnp → verify → lookup → [report built] →
+//   seccomp → [report written] → signals → execve
+// Credentials change while the caps to change them are still held; the bounding set goes while
+// CAP_SETPCAP is; the uid last of the identity, since it takes the remaining caps with it; no_new_privs
+// after everything that could need privilege; the filter last of all, so that no step of sbx's
+// own runs under it except the few calls checked in advance (seccomp/afterInstall.ts); signal
+// dispositions only after sbx's last own write (a report write must fail with EPIPE/EFBIG, not
+// kill sbx with SIGPIPE/SIGXFSZ).
 import { capsOf, type CapMask, hasCap, names, toHex } from "../caps/mask.ts";
-import { SECUREBIT_FLAGS, securebitLockMask, securebitMask } from "../caps/securebits.ts";
-import { applyCapEdits, CapSpecError, parseCapList } from "../caps/spec.ts";
-import type { ProcessState } from "../state/types.ts";
+import { SECUREBIT_FLAGS, securebitLockMask, securebitMask, SecurebitsSpecError, applySecurebitEdits } from "../caps/securebits.ts";
+import { CapSpecError, parseCapEdits, parseCapList } from "../caps/spec.ts";
+import { applyEdits } from "../caps/edits.ts";
+import type { ResolvedUser } from "../identity/resolve.ts";
+import type { ExecOptions, ExecValues } from "../options/exec.ts";
+import type { IdSet, ProcessState } from "../state/types.ts";
+import { seccompHint } from "../render/hints.ts";
 import { describe } from "../sys/result.ts";
-import type { ResolvedUser } from "../user/resolve.ts";
-import type { Degraded } from "./degrade.ts";
-import type { ExecOptions } from "./options.ts";
+import type { ByteString } from "../text/bytes.ts";
+import { listText } from "../text/quote.ts";
+import type { Degradation, Degraded } from "./degrade.ts";
+import type { Expected, Op } from "./ops.ts";
 import { Refusal } from "./refusal.ts";
-import { SECCOMP_FINDING, seccompHint, type SeccompRequest } from "./seccomp.ts";
-import { SecurebitsSpecError, applySecurebitEdits } from "./securebitsSpec.ts";
-import { signalName } from "./signals.ts";
-import type { CapTarget, PlannedSeccomp, PlannedStep, PredictedState, StepDownPlan, Workload } from "./types.ts";
+import type { SeccompFilter, SeccompRequest } from "./seccomp/types.ts";
 
 const CAP_SETGID = 6;
 const CAP_SETUID = 7;
@@ -22,10 +36,12 @@ const CAP_SYS_ADMIN = 21;
 const NOROOT = securebitMask("noroot");
 const KEEP_CAPS = securebitMask("keep_caps");
 
-/** What the caller is, read before planning (by syscalls, on the thread that will exec). */
+/** What the caller is, read before planning (by syscalls, cross-checked, on the thread that will exec). */
 export interface CallerFacts {
   state: ProcessState;
   lastCap: number;
+  /** The kernel has an ambient set (Linux 4.3+). */
+  ambientSet: boolean;
   /** The non-destructive PR_CAPBSET_DROP probe: false when CAP_SETPCAP is missing or an LSM refuses. */
   boundingDroppable: boolean;
   boundingDropErrno: string | null;
@@ -33,51 +49,133 @@ export interface CallerFacts {
   listenFds: number;
 }
 
+export interface Workload {
+  /** argv[0] as given; the path is looked up again as the target user (gosu rule). */
+  command: ByteString;
+  argv: ByteString[];
+  env: ByteString[];
+  /** The PATH used for the lookup (the workload's own). */
+  path: ByteString;
+}
+
+/** How the front end names what the operator can ask for: "--allow-degraded bounding" or "SBX_ALLOW_DEGRADED=bounding". */
+export interface Vocabulary {
+  option(key: keyof ExecValues, value?: string): string;
+  /** How to keep no_new_privs set: "drop --allow-new-privs" / "SBX_NO_NEW_PRIVS=1". */
+  keepNnp: string;
+}
+
 export interface PlanInput {
   options: ExecOptions;
   facts: CallerFacts;
   identity: ResolvedUser | null;
   workload: Workload;
-  /** The --seccomp filter, compiled for this plan's workload (see prepare), and the install probe. */
+  /** The status fd verification reads; the report fd (and its flags to restore), if a report is asked for. */
+  fds: { status: number; report: { fd: number; to: string; restoreFlags: number | null } | null };
+  /** The --seccomp filter, compiled for this plan's workload (see prepare), and what the kernel said. */
   seccomp: SeccompRequest | null;
+  say: Vocabulary;
+}
+
+/** The --seccomp filter as planned. */
+export interface PlannedSeccomp extends SeccompFilter {
+  /** False when this kernel refuses it and --allow-degraded seccomp lets the workload run without. */
+  install: boolean;
+  /** What lets the kernel take it: no_new_privs set by sbx just before, already set by the caller, or CAP_SYS_ADMIN still effective. */
+  allowedBy: "nnp" | "nnp-inherited" | "cap_sys_admin";
+}
+
+/** The workload's state right after execve, as the plan predicts it (non-setuid binary, no file caps). */
+export interface PredictedState {
+  uid: IdSet;
+  gid: IdSet;
+  groups: number[];
+  caps: { inheritable: CapMask; permitted: CapMask; effective: CapMask; bounding: CapMask; ambient: CapMask };
+  securebits: number;
+  noNewPrivs: boolean;
+  seccomp: "unchanged" | "filter";
+}
+
+export interface StepDownPlan {
+  ops: Op[];
+  identity: ResolvedUser | null;
+  workload: Workload;
+  predicted: PredictedState;
+  /** Degradations known now (and allowed); the runner may meet others it was allowed to. */
+  degraded: Degraded[];
+  /** Why a bounding set that cannot be dropped is harmless (kept, not degraded); null otherwise. */
+  boundingInert: string | null;
+  /** Said about the plan besides its operations (skipped steps and why), for --dry-run. */
+  notes: string[];
+  seccomp: PlannedSeccomp | null;
+  lastCap: number;
+  boundingDroppable: boolean;
+  boundingDropErrno: string | null;
+  allowDegraded: ReadonlySet<Degradation>;
+  /** How the front end names options, for the messages the runner's failures get. */
+  say: Vocabulary;
+  /** The caller's seccomp filters (procfs), before sbx adds its own. */
+  callerFilters: number | null;
 }
 
 const capList = (m: CapMask) => names(m).join(",") || "none";
-const sameSet = (a: readonly number[], b: readonly number[]) =>
-  a.length === b.length && [...a].sort().join() === [...b].sort().join();
+const sameSet = (a: readonly number[], b: readonly number[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+const all = (n: number): IdSet => ({ real: n, effective: n, saved: n, fs: n });
+const ids3 = (x: IdSet) => [x.real, x.effective, x.saved];
 
-function capTarget(o: ExecOptions, f: CallerFacts, targetIsRoot: boolean): CapTarget {
+interface CapTarget {
+  bounding: CapMask;
+  inheritable: CapMask;
+  ambient: CapMask;
+  /** Permitted and effective right before execve; null for a root workload (execve recomputes them). */
+  permitted: CapMask | null;
+  effective: CapMask | null;
+}
+
+/**
+ * The capability sets the workload asks for. --caps names caps that are kept (bounding,
+ * inheritable, ambient); an explicit removal of one of them in another option contradicts it and
+ * is refused rather than resolved either way (in the bounding set, `-all` is the default idiom and
+ * --caps is applied on top of it; the inheritable and ambient lists start empty, so `-all` there
+ * can only mean "none").
+ */
+function capTarget(o: ExecOptions, f: CallerFacts, targetIsRoot: boolean, say: Vocabulary): CapTarget {
   const { lastCap } = f;
   const current = f.state.caps.bounding;
   try {
-    const keep = o.caps === null ? 0n : parseCapList(o.caps, lastCap);
-    const bounding = (o.boundingSet === null ? current : applyCapEdits(current, o.boundingSet, lastCap)) | keep;
-    const ambient = (o.ambientCaps === null ? 0n : applyCapEdits(0n, o.ambientCaps, lastCap)) | keep;
+    const keep = o.caps === undefined ? 0n : parseCapList(o.caps, lastCap);
+    const edits = {
+      boundingSet: o.boundingSet === undefined ? [] : parseCapEdits(o.boundingSet, lastCap),
+      inhCaps: o.inhCaps === undefined ? [] : parseCapEdits(o.inhCaps, lastCap),
+      ambientCaps: o.ambientCaps === undefined ? [] : parseCapEdits(o.ambientCaps, lastCap),
+    };
+    for (const [key, list] of Object.entries(edits) as Array<[keyof typeof edits, typeof edits.boundingSet]>) {
+      for (const e of list) {
+        const isAll = e.text.trim().toLowerCase() === "all";
+        const removed = e.sign === "-" && (!isAll || key !== "boundingSet") ? e.item & keep : 0n;
+        if (removed !== 0n) {
+          throw new Refusal("usage", `${say.option(key, `-${e.text}`)} removes ${capList(removed)}, which ${say.option("caps", o.caps)} keeps: these contradict each other; keep it out of one of them`);
+        }
+      }
+    }
+    const bounding = applyEdits(current, edits.boundingSet) | keep;
+    const ambient = applyEdits(0n, edits.ambientCaps) | keep;
     // An ambient cap must be inheritable too (the kernel's rule), so asking for one implies it.
-    const inheritable = (o.inhCaps === null ? 0n : applyCapEdits(0n, o.inhCaps, lastCap)) | ambient;
+    const inheritable = applyEdits(0n, edits.inhCaps) | ambient;
     const missing = bounding & ~current;
     if (missing !== 0n) {
-      throw new Refusal(
-        "usage",
-        `cannot keep ${capList(missing)} in the bounding set: the caller's bounding set (${toHex(current)}) does not have ${missing & (missing - 1n) ? "them" : "it"}; a process can only lose capabilities`,
-      );
+      throw new Refusal("usage", `cannot keep ${capList(missing)} in the bounding set: the caller's bounding set (${toHex(current)}) does not have ${missing & (missing - 1n) ? "them" : "it"}; a process can only lose capabilities`);
     }
     const outside = inheritable & ~bounding;
     if (outside !== 0n) {
-      throw new Refusal(
-        "usage",
-        `${capList(outside)} requested as inheritable/ambient but removed from the bounding set by --bounding-set ${o.boundingSet ?? "(unchanged)"}; add it to --caps or the bounding set`,
-      );
+      throw new Refusal("usage", `${capList(outside)} requested as inheritable/ambient but removed from the bounding set by ${say.option("boundingSet", o.boundingSet ?? "(unchanged)")}; add it to ${say.option("caps")} or the bounding set`);
     }
-    return {
-      bounding,
-      inheritable,
-      ambient,
-      // A root workload gets its permitted/effective sets from execve (the bounding set caps
-      // them); a non-root one keeps exactly its ambient caps.
-      permitted: targetIsRoot ? null : ambient,
-      effective: targetIsRoot ? null : ambient,
-    };
+    if (ambient !== 0n && !f.ambientSet) {
+      throw new Refusal("caps", `cannot make ${capList(ambient)} ambient: this kernel has no ambient capabilities (Linux < 4.3; /proc/thread-self/status shows no CapAmb)`);
+    }
+    // A root workload gets its permitted/effective sets from execve (the bounding set caps them);
+    // a non-root one keeps exactly its ambient caps.
+    return { bounding, inheritable, ambient, permitted: targetIsRoot ? null : ambient, effective: targetIsRoot ? null : ambient };
   } catch (e) {
     if (e instanceof CapSpecError) throw new Refusal("usage", e.message);
     throw e;
@@ -85,8 +183,8 @@ function capTarget(o: ExecOptions, f: CallerFacts, targetIsRoot: boolean): CapTa
 }
 
 function permissionCheck(s: ProcessState, id: ResolvedUser, setGroups: number[] | null): void {
-  const needUid = [s.uid.real, s.uid.effective, s.uid.saved].some((u) => u !== id.uid);
-  const needGid = setGroups !== null || [s.gid.real, s.gid.effective, s.gid.saved].some((g) => g !== id.gid);
+  const needUid = ids3(s.uid).some((u) => u !== id.uid);
+  const needGid = setGroups !== null || ids3(s.gid).some((g) => g !== id.gid);
   const lacking = [
     ...(needGid && !hasCap(s.caps.effective, CAP_SETGID) ? ["CAP_SETGID"] : []),
     ...(needUid && !hasCap(s.caps.effective, CAP_SETUID) ? ["CAP_SETUID"] : []),
@@ -114,47 +212,46 @@ function groupsToSet(s: ProcessState, id: ResolvedUser, idsAlreadyTarget: boolea
 
 /**
  * Why a bounding set this process cannot reduce is harmless, or null when it matters. It is inert
- * when the process already runs as its non-root target, holds no capability in any set, asks for
- * none, and no_new_privs is certain: then no execve can grant a capability (NNP ignores setuid bits
- * and file capabilities, and what execve grants is capped by the permitted set, which is empty), so
- * the bounding set limits nothing — and a new user namespace starts with a full one anyway.
+ * for a non-root target (all four uids) under certain no_new_privs: every other set ends exactly as
+ * asked (capset and the ambient clear need no privilege to lower), execve under no_new_privs grants
+ * nothing from setuid bits or file capabilities, and a non-root process gets its permitted set
+ * from the ambient one, not the bounding set; a new user namespace starts with a full bounding set
+ * anyway. A root target is refused, conservatively: its permitted set comes from the bounding set.
  */
-function inertBounding(s: ProcessState, caps: CapTarget, target: { uid: number; gid: number }, nnpCertain: boolean, f: CallerFacts): string | null {
-  const alreadyTarget =
-    [s.uid.real, s.uid.effective, s.uid.saved].every((u) => u === target.uid) &&
-    [s.gid.real, s.gid.effective, s.gid.saved].every((g) => g === target.gid);
-  const held = s.caps.effective | s.caps.permitted | s.caps.inheritable | s.caps.ambient;
-  if (!alreadyTarget || target.uid === 0 || held !== 0n || (caps.inheritable | caps.ambient) !== 0n || !nnpCertain) return null;
+function inertBounding(s: ProcessState, targetUid: number, caps: CapTarget, nnpCertain: boolean, f: CallerFacts): string | null {
+  if (targetUid === 0 || !nnpCertain) return null;
+  const kept = caps.inheritable | caps.ambient;
   return `the bounding set ${toHex(s.caps.bounding)} cannot be dropped (PR_CAPBSET_DROP: ${f.boundingDropErrno ?? "EPERM"}, no CAP_SETPCAP) but is inert: ` +
-    `uid ${target.uid} already is the target, holds no capability in any set and asks for none, and no_new_privs is set, so no execve can grant one ` +
-    `(and a new user namespace starts with a full bounding set anyway)`;
+    `uid ${targetUid} is not root, ends with ${kept === 0n ? "no capability in any set" : `only the capabilities asked for (${capList(kept)})`}, and no_new_privs is set, ` +
+    `so no execve can grant more (and a new user namespace starts with a full bounding set anyway)`;
 }
 
 /**
  * PR_SET_SECUREBITS needs CAP_SETPCAP, and a lock bit — or the flag it locks — never changes
  * again: both are known now, so refuse before any change instead of failing half-way.
  */
-function checkSecurebits(s: ProcessState, next: number, spec: string): void {
+function checkSecurebits(s: ProcessState, next: number, spec: ByteString, say: Vocabulary): void {
   const cur = s.securebits ?? 0;
   const changed = SECUREBIT_FLAGS.filter((fl) => {
     const lock = securebitLockMask(fl);
     return (cur & lock) !== 0 && ((cur ^ next) & (lock | securebitMask(fl))) !== 0;
   });
+  const shown = say.option("securebits", spec);
   if (changed.length) {
-    throw new Refusal("securebits", `--securebits ${spec}: ${changed.join(", ")} ${changed.length > 1 ? "are" : "is"} locked (current securebits 0x${cur.toString(16)}); a locked securebit cannot change, not even as root`);
+    throw new Refusal("securebits", `${shown}: ${changed.join(", ")} ${changed.length > 1 ? "are" : "is"} locked (current securebits 0x${cur.toString(16)}); a locked securebit cannot change, not even as root`);
   }
   if (!hasCap(s.caps.effective, CAP_SETPCAP)) {
-    throw new Refusal("securebits", `--securebits ${spec}: PR_SET_SECUREBITS needs CAP_SETPCAP, which this process (uid ${s.uid.effective}) does not have in its effective set`);
+    throw new Refusal("securebits", `${shown}: PR_SET_SECUREBITS needs CAP_SETPCAP, which this process (uid ${s.uid.effective}) does not have in its effective set`);
   }
 }
 
-function boundingRefusal(f: CallerFacts, toDrop: CapMask): Refusal {
+function boundingRefusal(f: CallerFacts, toDrop: CapMask, say: Vocabulary): Refusal {
   const residual = f.state.caps.bounding;
   return new Refusal(
     "bounding",
     `cannot drop bounding set: prctl(PR_CAPBSET_DROP) refused with ${f.boundingDropErrno ?? "EPERM"} — CAP_SETPCAP unavailable (rootless Podman, --cap-drop SETPCAP, non-root caller) or an LSM such as AppArmor denies it; ` +
       `residual CapBnd=${toHex(residual)} (${capList(residual)})${toDrop === residual ? "" : `, to drop: ${capList(toDrop)}`}; ` +
-      `remedy: grant CAP_SETPCAP (e.g. --cap-add SETPCAP), or accept it with --allow-degraded bounding`,
+      `remedy: grant CAP_SETPCAP (e.g. --cap-add SETPCAP), run the workload as a non-root user under no_new_privs (the set is then inert), or accept it with ${say.option("allowDegraded", "bounding")}`,
     "bounding-set-clear-blocked",
   );
 }
@@ -168,150 +265,99 @@ function boundingRefusal(f: CallerFacts, toDrop: CapMask): Refusal {
  * checked in advance: refused. A kernel that refuses filters is refused too, or with
  * --allow-degraded seccomp planned as a reported degradation.
  */
-function planSeccomp(req: SeccompRequest, o: ExecOptions, s: ProcessState, caps: CapTarget, degraded: Degraded[]): PlannedSeccomp {
+function planSeccomp(req: SeccompRequest, o: ExecOptions, s: ProcessState, caps: CapTarget, degraded: Degraded[], say: Vocabulary): PlannedSeccomp {
   const f = req.filter;
   const effective = caps.effective ?? s.caps.effective;
-  const allowedBy = s.noNewPrivs ? "nnp-inherited" : o.noNewPrivs ? "nnp" : hasCap(effective, CAP_SYS_ADMIN) ? "cap_sys_admin" : null;
+  const allowedBy = s.noNewPrivs ? "nnp-inherited" : o.nnp ? "nnp" : hasCap(effective, CAP_SYS_ADMIN) ? "cap_sys_admin" : null;
   if (allowedBy === null) {
     throw new Refusal(
       "usage",
-      `--seccomp without no_new_privs: the kernel then takes a filter only from a thread holding CAP_SYS_ADMIN, and at the last step before execve this one holds ${capList(effective)}; ` +
-        `installing it earlier would put sbx's remaining steps (set*id, capset, prctl, its runtime's own calls) under a filter that cannot be checked for them in advance — keep no_new_privs (drop --allow-new-privs; gosu mode: SBX_NO_NEW_PRIVS=1)`,
+      `${say.option("seccomp")} without no_new_privs: the kernel then takes a filter only from a thread holding CAP_SYS_ADMIN, and at the last step before execve this one holds ${capList(effective)}; ` +
+        `installing it earlier would put sbx's remaining steps (set*id, capset, prctl, its runtime's own calls) under a filter that cannot be checked for them in advance — keep no_new_privs (${say.keepNnp})`,
     );
   }
   if (req.refusedErrno !== null) {
     const why = `${describe({ call: "seccomp(SECCOMP_SET_MODE_FILTER)", errno: req.refusedErrno })}: ${seccompHint(req.refusedErrno, f.flags)}`;
-    if (!o.allowDegraded.has("seccomp")) {
-      throw new Refusal("seccomp", `${why}; the workload would run without the "${f.profile}" filter — accept with --allow-degraded seccomp`, SECCOMP_FINDING);
+    if (!o.allowDegraded!.has("seccomp")) {
+      throw new Refusal("seccomp", `${why}; the workload would run without the "${f.profile}" filter — accept with ${say.option("allowDegraded", "seccomp")}`, "seccomp-filter-not-installed");
     }
-    degraded.push({ name: "seccomp", findingUid: SECCOMP_FINDING, reason: `${why}; running without the "${f.profile}" filter (--allow-degraded seccomp)` });
+    degraded.push({ name: "seccomp", reason: `${why}; running without the "${f.profile}" filter (${say.option("allowDegraded", "seccomp")})` });
   }
   return { ...f, install: req.refusedErrno === null, allowedBy };
 }
 
-function seccompAction(sc: PlannedSeccomp, steps: readonly PlannedStep[], s: ProcessState): string {
-  const skipped = sc.warnings.length ? `, ${sc.warnings.length} unknown syscall name${sc.warnings.length > 1 ? "s" : ""} skipped` : "";
-  const what = `"${sc.profile}" (${sc.source}, ${sc.instructions} instructions, sha256 ${sc.sha256.slice(0, 16)}…${skipped})`;
-  if (!sc.install) return `${what} NOT installed, this kernel refuses it: DEGRADED, allowed by --allow-degraded seccomp`;
-  const how = {
-    nnp: `no_new_privs set first, step ${steps.findIndex((st) => st.step === "nnp") + 1}`,
-    "nnp-inherited": "no_new_privs already set by the caller",
-    cap_sys_admin: "WITHOUT no_new_privs, --allow-new-privs: the kernel takes it because CAP_SYS_ADMIN is still effective",
-  }[sc.allowedBy];
-  const count = s.seccompFilters === null ? "" : `, Seccomp_filters ${s.seccompFilters} → ${s.seccompFilters + 1}`;
-  return `install ${what} on this thread after the PATH lookup, right before execve (${how}); then verify it is in force (PR_GET_SECCOMP${count})`;
-}
-
-function predict(p: Omit<StepDownPlan, "steps" | "predicted">, s: ProcessState): PredictedState {
-  const id = p.identity;
-  const uid = id ? id.uid : s.uid.effective;
-  const ids = (n: number) => ({ real: n, effective: n, saved: n, fs: n });
-  const securebits = (p.securebits ?? s.securebits ?? 0) & ~KEEP_CAPS; // execve clears keep_caps
+function predict(s: ProcessState, identity: ResolvedUser | null, setGroups: number[] | null, caps: CapTarget, securebitsSet: number | null, nnp: boolean, filter: boolean): PredictedState {
+  const uid = identity ? identity.uid : s.uid.effective;
+  const securebits = (securebitsSet ?? s.securebits ?? 0) & ~KEEP_CAPS; // execve clears keep_caps
   const rootGetsCaps = uid === 0 && (securebits & NOROOT) === 0;
-  const { bounding, inheritable, ambient } = p.caps;
+  const { bounding, inheritable, ambient } = caps;
   // execve for a binary without file caps: root gets P' = I | B (its implicit file sets are full), others P' = A.
   const permitted = rootGetsCaps ? inheritable | bounding | ambient : ambient;
   return {
-    uid: id ? ids(id.uid) : { ...s.uid },
-    gid: id ? ids(id.gid) : { ...s.gid },
-    groups: p.setGroups ?? [...s.groups],
+    uid: identity ? all(identity.uid) : { ...s.uid },
+    gid: identity ? all(identity.gid) : { ...s.gid },
+    groups: setGroups ?? [...s.groups],
     caps: { inheritable, permitted, effective: permitted, bounding, ambient },
     securebits,
-    noNewPrivs: p.noNewPrivs || s.noNewPrivs,
-    seccomp: p.seccomp?.install ? "filter" : "unchanged",
+    noNewPrivs: nnp || s.noNewPrivs,
+    seccomp: filter ? "filter" : "unchanged",
   };
 }
 
-function describeSteps(p: Omit<StepDownPlan, "steps" | "predicted">, o: ExecOptions, s: ProcessState): PlannedStep[] {
-  const steps: PlannedStep[] = [];
-  const add = (step: PlannedStep["step"], action: string) => steps.push({ step, action });
-  add("preflight", "refuse a setuid/setgid/file-capability install of sbx and AT_SECURE; open /dev/null on closed fds 0-2; probe PR_CAPBSET_DROP");
-  if (o.report && "file" in o.report) add("report", `open ${o.report.file} for the report (while still the caller)`);
-  add("fds", p.keepFds > 0 ? `fds 3-${2 + p.keepFds} kept (LISTEN_FDS/--preserve-fds); every other fd from ${3 + p.keepFds} up close-on-exec` : "every fd from 3 up close-on-exec; fds 0-2 kept");
-  add("signals", "empty the signal mask; reset ignored signals to default");
-  if (p.newSession) add("session", "setsid()");
-  const id = p.identity;
-  if (id && p.idsAlreadyTarget) add("gid", `already uid ${id.uid} gid ${id.gid}: setres[ug]id skipped`);
-  if (id && p.setGroups) add("groups", `setgroups([${p.setGroups.join(",")}]) (rule: ${id.groupsRule})`);
-  else if (id) add("groups", `groups [${s.groups.join(",")}] kept: already as required (rule: ${id.groupsRule})`);
-  if (id && !p.idsAlreadyTarget) add("gid", `setresgid(${id.gid}, ${id.gid}, ${id.gid})`);
-  // A kept bounding set is planned as the caller's, so say why before "nothing to drop".
-  const drop = s.caps.bounding & ~p.caps.bounding;
-  if (p.boundingInert) add("bounding", `bounding set ${toHex(s.caps.bounding)} kept: cannot be dropped (${p.boundingDropErrno}) but inert, not degraded (see below)`);
-  else if (p.degraded.some((d) => d.name === "bounding")) add("bounding", `bounding set ${toHex(s.caps.bounding)} kept: cannot be dropped (${p.boundingDropErrno}): DEGRADED, allowed by --allow-degraded bounding`);
-  else if (drop === 0n) add("bounding", `bounding set already ${toHex(p.caps.bounding)}: nothing to drop`);
-  else {
-    const last = hasCap(drop, CAP_SETPCAP) ? ", cap_setpcap last" : "";
-    add("bounding", `PR_CAPBSET_DROP ${capsOf(drop).length} caps (${capList(drop)})${last} → ${toHex(p.caps.bounding)}`);
-  }
-  if (p.securebits !== null) add("securebits", `PR_SET_SECUREBITS(0x${p.securebits.toString(16)})`);
-  if (p.keepCaps) add("securebits", "PR_SET_KEEPCAPS(1) so the requested caps survive setresuid");
-  if (id && !p.idsAlreadyTarget) add("uid", `setresuid(${id.uid}, ${id.uid}, ${id.uid})`);
-  const pe = p.caps.permitted === null ? "unchanged (root: execve derives them from the bounding set)" : toHex(p.caps.permitted);
-  add("caps", `capset(permitted=effective=${pe}, inheritable=${toHex(p.caps.inheritable)}); ambient cleared${p.caps.ambient ? `, raise ${capList(p.caps.ambient)}` : ""}`);
-  if (p.pdeathsig) add("pdeathsig", `PR_SET_PDEATHSIG(${signalName(p.pdeathsig)}) (after the uid change, which clears it)`);
-  if (p.workdir) add("workdir", `chdir(${p.workdir}) as the target user`);
-  if (p.noNewPrivs) add("nnp", "PR_SET_NO_NEW_PRIVS(1)");
-  add("verify", `read back ids, groups, capget, bounding 0..${p.lastCap}, ambient, securebits, no_new_privs${id && id.uid !== 0 ? "; setresuid(0) must fail" : ""}`);
-  if (p.seccomp) add("seccomp", seccompAction(p.seccomp, steps, s));
-  if (o.report) add("report", `write the JSON report to ${"file" in o.report ? o.report.file : `fd ${o.report.fd}`}`);
-  add("exec", `look up ${p.workload.command} in PATH as the target user, execve in place (same pid)`);
-  return steps;
-}
+/** The workload's fds: stdio, LISTEN_FDS, then --preserve-fds. */
+export const keptFds = (f: CallerFacts, o: ExecOptions) => f.listenFds + (o.preserveFds ?? 0);
 
-export function planStepDown({ options: o, facts: f, identity, workload, seccomp: request }: PlanInput): StepDownPlan {
+export function planStepDown({ options: o, facts: f, identity, workload, fds, seccomp: request, say }: PlanInput): StepDownPlan {
   const s = f.state;
   const targetUid = identity ? identity.uid : s.uid.effective;
-  const caps = capTarget(o, f, targetUid === 0);
-  const idsAlreadyTarget =
-    identity !== null &&
-    [s.uid.real, s.uid.effective, s.uid.saved].every((u) => u === identity.uid) &&
-    [s.gid.real, s.gid.effective, s.gid.saved].every((g) => g === identity.gid);
+  // Without --user the caller's own ids stay; they count as root when any of them is.
+  const targetIsRoot = identity ? identity.uid === 0 : [...ids3(s.uid), s.uid.fs].some((u) => u === 0);
+  const caps = capTarget(o, f, targetUid === 0, say);
+  const idsAlreadyTarget = identity !== null && ids3(s.uid).every((u) => u === identity.uid) && ids3(s.gid).every((g) => g === identity.gid);
   const setGroups = identity ? groupsToSet(s, identity, idsAlreadyTarget) : null;
   if (identity && !idsAlreadyTarget) permissionCheck(s, identity, setGroups);
+  const notes: string[] = [];
 
   let securebits: number | null = null;
-  if (o.securebits !== null) {
+  if (o.securebits !== undefined) {
     try {
       securebits = applySecurebitEdits(s.securebits ?? 0, o.securebits);
     } catch (e) {
       if (e instanceof SecurebitsSpecError) throw new Refusal("usage", e.message);
       throw e;
     }
-    checkSecurebits(s, securebits, o.securebits);
+    checkSecurebits(s, securebits, o.securebits, say);
   }
   const uidChanges = identity !== null && !idsAlreadyTarget && identity.uid !== 0;
   // Requested caps (ambient ones are inheritable too) need keep-caps: without it setresuid empties
   // the permitted set, and capset can then make nothing inheritable.
   const keepCaps = uidChanges && caps.inheritable !== 0n;
   const bits = securebits ?? s.securebits ?? 0;
-  const keepCapsLockedOff = (bits & securebitLockMask("keep_caps")) !== 0 && (bits & KEEP_CAPS) === 0;
-  if (keepCaps && keepCapsLockedOff) {
+  if (keepCaps && (bits & securebitLockMask("keep_caps")) !== 0 && (bits & KEEP_CAPS) === 0) {
     throw new Refusal("usage", `keep_caps is locked off (securebits 0x${bits.toString(16)}), but the requested caps need it to survive the uid change`);
   }
 
+  const allowDegraded = o.allowDegraded!;
   const degraded: Degraded[] = [];
   const toDrop = s.caps.bounding & ~caps.bounding;
   // A residual bounding set is only harmless under no_new_privs, so it counts only when it cannot be lost.
-  const nnpCertain = s.noNewPrivs || (o.noNewPrivs && !o.allowDegraded.has("nnp"));
+  const nnpCertain = s.noNewPrivs || (o.nnp && !allowDegraded.has("nnp"));
   let boundingInert: string | null = null;
   if (toDrop !== 0n && !f.boundingDroppable) {
-    const target = identity ?? { uid: s.uid.effective, gid: s.gid.effective };
-    boundingInert = inertBounding(s, caps, target, nnpCertain, f);
+    boundingInert = targetIsRoot ? null : inertBounding(s, targetUid, caps, nnpCertain, f);
     if (boundingInert === null) {
-      if (!o.allowDegraded.has("bounding")) throw boundingRefusal(f, toDrop);
+      if (!allowDegraded.has("bounding")) throw boundingRefusal(f, toDrop, say);
       if (!nnpCertain) {
         throw new Refusal(
           "usage",
-          `--allow-degraded bounding needs no_new_privs: with a residual bounding set, setuid-root and file-capability binaries could regain capabilities (${o.noNewPrivs ? "do not also allow nnp to degrade" : "drop --allow-new-privs"})`,
+          `${say.option("allowDegraded", "bounding")} needs no_new_privs: with a residual bounding set, setuid-root and file-capability binaries could regain capabilities (${o.nnp ? "do not also allow nnp to degrade" : say.keepNnp})`,
           "bounding-set-clear-blocked",
         );
       }
-      degraded.push({
-        name: "bounding",
-        findingUid: "bounding-set-clear-blocked",
-        reason: boundingRefusal(f, toDrop).message.replace(/; remedy:.*$/, "; running with the residual set (--allow-degraded bounding)"),
-      });
+      degraded.push({ name: "bounding", reason: boundingRefusal(f, toDrop, say).message.replace(/; remedy:.*$/, `; running with the residual set (${say.option("allowDegraded", "bounding")})`) });
+      notes.push(`bounding set ${toHex(s.caps.bounding)} kept: cannot be dropped (${f.boundingDropErrno}): DEGRADED, allowed by ${say.option("allowDegraded", "bounding")}`);
+    } else {
+      notes.push(`bounding set ${toHex(s.caps.bounding)} kept: cannot be dropped (${f.boundingDropErrno}) but inert, not degraded (see below)`);
     }
     // The drop would fail: the plan keeps the residual set (inert, or reported as degraded).
     caps.bounding = s.caps.bounding;
@@ -321,28 +367,77 @@ export function planStepDown({ options: o, facts: f, identity, workload, seccomp
   if (notHeld !== 0n) {
     throw new Refusal("caps", `cannot make ${capList(notHeld)} inheritable/ambient: not in this process's permitted set (${toHex(s.caps.permitted)}); a process cannot gain capabilities`);
   }
-  const seccomp = request ? planSeccomp(request, o, s, caps, degraded) : null;
+  const sc = request ? planSeccomp(request, o, s, caps, degraded, say) : null;
 
-  const base = {
+  // The operations, in the order they run.
+  const ops: Op[] = [];
+  const keep = Array.from({ length: keptFds(f, o) }, (_, i) => 3 + i);
+  ops.push({ kind: "fds", keep, from: 3 + keep.length });
+  if (o.newSession) ops.push({ kind: "setsid" });
+  if (identity && idsAlreadyTarget) notes.push(`already uid ${identity.uid} gid ${identity.gid}: setres[ug]id skipped`);
+  if (identity && setGroups) ops.push({ kind: "setgroups", groups: setGroups, inherited: s.groups, degradable: allowDegraded.has("groups") });
+  else if (identity) notes.push(`groups ${listText(s.groups)} kept: already as required (rule: ${identity.groupsRule})`);
+  if (identity && !idsAlreadyTarget) ops.push({ kind: "setresgid", gid: identity.gid });
+  const drop = s.caps.bounding & ~caps.bounding;
+  if (drop !== 0n) {
+    const order = capsOf(drop).filter((c) => c !== CAP_SETPCAP);
+    if (hasCap(drop, CAP_SETPCAP)) order.push(CAP_SETPCAP);
+    ops.push({ kind: "capbsetDrop", caps: order, result: caps.bounding, degradable: allowDegraded.has("bounding") });
+  } else if (boundingInert === null && toDrop === 0n) {
+    notes.push(`bounding set already ${toHex(caps.bounding)}: nothing to drop`);
+  }
+  if (securebits !== null) ops.push({ kind: "securebits", bits: securebits });
+  if (keepCaps) ops.push({ kind: "keepCaps" });
+  if (identity && !idsAlreadyTarget) ops.push({ kind: "setresuid", uid: identity.uid });
+  ops.push({ kind: "caps", permitted: caps.permitted, effective: caps.effective, inheritable: caps.inheritable, ambient: capsOf(caps.ambient), clearKeepCaps: keepCaps, ambientSet: f.ambientSet });
+  if (o.pdeathsig !== undefined) ops.push({ kind: "pdeathsig", signal: o.pdeathsig });
+  if (o.workdir !== undefined) ops.push({ kind: "chdir", dir: o.workdir });
+  if (o.nnp) ops.push({ kind: "nnp", degradable: allowDegraded.has("nnp") });
+
+  const predicted = predict(s, identity, setGroups, caps, securebits, o.nnp, sc?.install ?? false);
+  const finalUid = identity ? all(identity.uid) : s.uid;
+  const finalGid = identity ? all(identity.gid) : s.gid;
+  const nonZero = (x: IdSet) => [...ids3(x), x.fs].every((n) => n !== 0);
+  const effective = caps.effective ?? 0n;
+  const expected: Expected = {
+    uid: finalUid,
+    gid: finalGid,
+    groups: setGroups ?? s.groups,
+    bounding: caps.bounding,
+    inheritable: caps.inheritable,
+    ambient: caps.ambient,
+    permitted: caps.permitted,
+    effective: caps.effective,
+    // keep-caps is switched off again after capset; execve would clear it anyway.
+    securebits: (securebits ?? s.securebits ?? 0) & ~(keepCaps ? KEEP_CAPS : 0),
+    noNewPrivs: s.noNewPrivs || o.nnp,
+    // Getting root back is a problem only for a non-root target: uid 0 keeps CAP_SETUID/CAP_SETGID by design.
+    // A gid of 0 asked for is held, not regained.
+    regain: { uid: nonZero(finalUid) && !hasCap(effective, CAP_SETUID), gid: nonZero(finalUid) && nonZero(finalGid) && !hasCap(effective, CAP_SETGID) },
+  };
+  ops.push({ kind: "verify", expected });
+  ops.push({ kind: "lookup", command: workload.command, path: workload.path });
+  if (fds.report) ops.push({ kind: "renderReport" });
+  if (sc?.install) ops.push({ kind: "seccomp", filter: sc, degradable: allowDegraded.has("seccomp"), statusFd: fds.status, after: request!.after });
+  else if (sc) notes.push(`seccomp filter "${sc.profile}" NOT installed, this kernel refuses it: DEGRADED, allowed by ${say.option("allowDegraded", "seccomp")}`);
+  if (fds.report) ops.push({ kind: "writeReport", ...fds.report });
+  ops.push({ kind: "resetSignals" });
+  ops.push({ kind: "execve", argv: workload.argv, env: workload.env });
+
+  return {
+    ops,
     identity,
-    setGroups,
-    idsAlreadyTarget,
-    caps,
-    securebits,
-    keepCaps,
-    noNewPrivs: o.noNewPrivs,
-    pdeathsig: o.pdeathsig,
-    newSession: o.newSession,
-    workdir: o.workdir,
-    keepFds: f.listenFds + o.preserveFds,
-    seccomp,
-    allowDegraded: o.allowDegraded,
     workload,
+    predicted,
+    degraded,
+    boundingInert,
+    notes,
+    seccomp: sc,
     lastCap: f.lastCap,
     boundingDroppable: f.boundingDroppable,
     boundingDropErrno: f.boundingDropErrno,
-    boundingInert,
-    degraded,
+    allowDegraded,
+    say,
+    callerFilters: s.seccompFilters,
   };
-  return { ...base, steps: describeSteps(base, o, s), predicted: predict(base, s) };
 }

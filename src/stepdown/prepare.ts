@@ -1,118 +1,114 @@
-// Everything before the first change, shared by `sbx exec` and gosu mode: preflight, identity
-// from /etc/passwd and /etc/group, the workload's environment, an early look for the command,
-// the seccomp filter, and the plan. Throws Refusal (or IdentityError/UserDbError, which each
-// front end words itself). Asynchronous only to import the seccomp compiler when a filter is asked
-// for (seccompFilter.ts, afterInstall.ts); everything still runs on the thread that execs.
-import { openSync } from "node:fs";
+// Everything before the first change, shared by `sbx exec` and gosu mode: preflight, identity from
+// /etc/passwd and /etc/group, the workload's environment, an early look for the command, the
+// seccomp filter, the report fd, and the plan. Throws Refusal, LookupRefusal, UsageError,
+// IdentityError or UserDbError (each front end words them itself). Asynchronous only to import the
+// seccomp unit when a filter is asked for; everything still runs on the thread that execs.
+import { Environment, workloadEnv } from "../identity/env.ts";
+import { lookPath } from "../identity/lookPath.ts";
+import { probeFile } from "../identity/probeFile.ts";
+import { type IdentityRules, parseGroupsPolicy, type ResolvedUser, resolveUser } from "../identity/resolve.ts";
+import { parseUserSpec } from "../identity/spec.ts";
+import { readUserDb } from "../identity/userdb.ts";
+import type { ExecOptions } from "../options/exec.ts";
 import { moveCloexecAbove } from "../sys/fd.ts";
-import { isOpen } from "../sys/process.ts";
+import { openOutputFile } from "../sys/outputFile.ts";
+import { isOpen, setNonblock } from "../sys/process.ts";
 import { describe } from "../sys/result.ts";
-import { workloadEnv, toEnvp } from "../user/env.ts";
-import { lookPath } from "../user/lookPath.ts";
-import { parseGroupsPolicy, type ResolvedUser, resolveUser } from "../user/resolve.ts";
-import { readUserDb } from "../user/passwd.ts";
-import { parseUserSpec } from "../user/spec.ts";
-import type { AfterInstall } from "./afterInstall.ts";
-import { probeFile } from "./fileProbe.ts";
-import type { ExecOptions } from "./options.ts";
-import { type CallerFacts, type PlanInput, planStepDown } from "./plan.ts";
+import { toText } from "../text/bytes.ts";
+import { quote } from "../text/quote.ts";
+import { type CallerFacts, keptFds, type PlanInput, planStepDown, type StepDownPlan, type Vocabulary, type Workload } from "./plan.ts";
 import { preflight } from "./preflight.ts";
 import { LookupRefusal, Refusal } from "./refusal.ts";
-import type { StepDownPlan, Workload } from "./types.ts";
+import { type SeccompRequest, workloadCaps } from "./seccomp/types.ts";
 
 export interface Prepared {
   plan: StepDownPlan;
   facts: CallerFacts;
+  statusFd: number;
   /** Where the command was found, as the caller (looked up again after the switch). */
   execPath: string;
-  /** Open, close-on-exec fd for the report, above every fd the workload keeps. */
-  reportFd: number | null;
-  /** What sbx's own calls after the seccomp install do under the filter; null without an install. */
-  afterInstall: AfterInstall | null;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+export interface Front {
+  /** How this front end names options in messages. */
+  say: Vocabulary;
+  /** Where sbx exec and gosu mode resolve identities differently. */
+  rules: IdentityRules;
+}
 
-function identityOf(o: ExecOptions, facts: CallerFacts): ResolvedUser | null {
-  if (o.user === null) {
-    if (o.groups !== null) throw new Refusal("usage", "--groups needs --user (without --user the identity, groups included, stays as it is)");
+function identityOf(o: ExecOptions, facts: CallerFacts, front: Front, say: Vocabulary): ResolvedUser | null {
+  if (o.user === undefined) {
+    if (o.groups !== undefined) throw new Refusal("usage", `${say.option("groups")} needs ${say.option("user")} (without it the identity, groups included, stays as it is)`);
     return null;
   }
   const spec = parseUserSpec(o.user);
-  const groups = o.groups === null ? undefined : parseGroupsPolicy(o.groups);
-  return resolveUser(spec, readUserDb(), { ...(groups ? { groups } : {}), currentGroups: facts.state.groups });
+  const groups = o.groups === undefined ? undefined : parseGroupsPolicy(o.groups);
+  return resolveUser(spec, readUserDb(), { ...(groups ? { groups } : {}), currentGroups: facts.state.groups, rules: front.rules, callerGid: facts.state.gid.real });
 }
 
-function envOf(o: ExecOptions, env: Env, identity: ResolvedUser | null, facts: CallerFacts): string[] {
-  const set = o.env.map(([name, value]) => ({ name, value }));
-  if (identity || o.resetEnv) {
-    // --reset-env without --user describes the current user (setpriv does the same).
-    const who = identity ?? resolveUser(parseUserSpec(String(facts.state.uid.effective)), readUserDb(), { groups: { kind: "keep" }, currentGroups: facts.state.groups });
-    return toEnvp(workloadEnv(env, who, { resetEnv: o.resetEnv, set }));
-  }
-  const out = new Map(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-  for (const { name, value } of set) out.set(name, value);
-  return toEnvp(out);
-}
-
-function openReport(o: ExecOptions, keepFds: number): number | null {
-  if (!o.report) return null;
-  if ("fd" in o.report) {
-    if (!isOpen(o.report.fd)) throw new Refusal("usage", `--report-fd ${o.report.fd}: fd ${o.report.fd} is not open`);
-    return o.report.fd;
-  }
-  let fd: number;
-  try {
-    fd = openSync(o.report.file, "w", 0o600);
-  } catch (e) {
-    throw new Refusal("report", `cannot open --report ${o.report.file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
-  const moved = moveCloexecAbove(fd, 3 + keepFds);
-  if (!moved.ok) throw new Refusal("report", `cannot move the report fd: ${describe(moved)}`);
-  return moved.value;
+function envOf(o: ExecOptions, env: Environment, identity: ResolvedUser | null, facts: CallerFacts, front: Front): Environment {
+  // --reset-env without --user describes the current user (setpriv does the same).
+  const who = identity ?? (o.resetEnv ? resolveUser(parseUserSpec(String(facts.state.uid.effective)), readUserDb(), { groups: { kind: "keep" }, currentGroups: facts.state.groups, rules: { ...front.rules, bareUid: "caller-gid" }, callerGid: facts.state.gid.real }) : null);
+  return workloadEnv(env, who, { resetEnv: o.resetEnv, set: o.env ?? [] });
 }
 
 /**
- * /proc/thread-self/status, opened now (close-on-exec, above the kept fds) so that verifying the
- * filter after its install takes one pread64 of a known fd; null without procfs.
+ * The report fd: --report-fd as given (made non-blocking, so a reader that does not read cannot
+ * hold sbx before exec; its flags are restored after the write), or --report FILE opened by the
+ * rules of sys/outputFile.ts. Close-on-exec, above every fd the workload keeps.
  */
-function openStatus(keepFds: number): number | null {
-  let fd: number;
-  try {
-    fd = openSync("/proc/thread-self/status", "r");
-  } catch {
-    return null;
+function openReport(o: ExecOptions, keep: number, owner: number, say: Vocabulary): { fd: number; to: string; restoreFlags: number | null } | null {
+  if (o.reportFd !== undefined) {
+    if (!isOpen(o.reportFd)) throw new Refusal("usage", `${say.option("reportFd", String(o.reportFd))}: fd ${o.reportFd} is not open`);
+    if (o.reportFd < 3 + keep) throw new Refusal("usage", `${say.option("reportFd", String(o.reportFd))}: fd ${o.reportFd} is one of the fds the workload keeps (3-${2 + keep})`);
+    const flags = setNonblock(o.reportFd, true);
+    if (!flags.ok) throw new Refusal("report", `cannot make the report fd non-blocking: ${describe(flags)}`);
+    return { fd: o.reportFd, to: `fd ${o.reportFd}`, restoreFlags: flags.value };
   }
-  const moved = moveCloexecAbove(fd, 3 + keepFds);
-  if (!moved.ok) throw new Refusal("preflight", `cannot move the /proc/thread-self/status fd: ${describe(moved)}`);
-  return moved.value;
+  if (o.report === undefined) return null;
+  const opened = openOutputFile(o.report, owner);
+  if (!opened.ok) throw new Refusal("report", `cannot open ${say.option("report")} ${quote(o.report)}: ${opened.reason}`);
+  const moved = moveCloexecAbove(opened.fd, 3 + keep);
+  if (!moved.ok) throw new Refusal("report", `cannot move the report fd: ${describe(moved)}`);
+  return { fd: moved.value, to: quote(o.report), restoreFlags: null };
 }
 
-export async function prepare(o: ExecOptions, env: Env): Promise<Prepared> {
-  const facts = preflight();
-  const identity = identityOf(o, facts);
-  const envp = envOf(o, env, identity, facts);
+export async function prepare(o: ExecOptions, env: Environment, front: Front): Promise<Prepared> {
+  const { say } = front;
+  const { facts, statusFd } = preflight(env, o.preserveFds ?? 0, say);
+  const identity = identityOf(o, facts, front, say);
+  const workEnv = envOf(o, env, identity, facts, front);
   const command = o.argv[0]!;
-  const path = envp.find((e) => e.startsWith("PATH="))?.slice(5) ?? "";
-  const workload: Workload = { command, argv: o.argv, env: envp, path };
+  const path = workEnv.get("PATH") ?? "";
+  const workload: Workload = { command, argv: o.argv, env: workEnv.toBlock(), path };
   // Early look as the caller, so a missing command changes nothing. A relative path with
   // --workdir is only meaningful after the chdir, so that one is left to the second look.
   let execPath = command;
-  if (!(o.workdir && command.includes("/") && !command.startsWith("/"))) {
+  if (!(o.workdir !== undefined && command.includes("/") && !command.startsWith("/"))) {
     const found = lookPath(command, path, probeFile);
     if (found.kind !== "found") throw new LookupRefusal(found);
     execPath = found.path;
   }
-  const input: PlanInput = { options: o, facts, identity, workload, seccomp: null };
+  const input: PlanInput = { options: o, facts, identity, workload, fds: { status: statusFd, report: null }, seccomp: null, say };
+  // Everything the plan refuses, it refuses here, before a report file is created.
   const draft = planStepDown(input);
+  // A dry run opens nothing: its plan shows the report's steps with the fd to be opened.
+  const asked = o.report !== undefined ? quote(o.report) : o.reportFd !== undefined ? `fd ${o.reportFd}` : null;
+  const report = o.dryRun ? (asked === null ? null : { fd: -1, to: asked, restoreFlags: null }) : openReport(o, keptFds(facts, o), facts.state.uid.effective, say);
   // The filter is built for the capabilities the workload ends with, which the plan decides (and
   // a filter changes none of them), so it is planned again with the filter.
-  const seccomp = o.seccomp === null ? null : await (await import("./seccompFilter.ts")).requestSeccomp(o.seccomp, o.seccompLenient, draft.predicted);
-  const plan = seccomp === null ? draft : planStepDown({ ...input, seccomp });
-  const install = plan.seccomp?.install ? plan.seccomp : null;
-  const statusFd = install ? openStatus(plan.keepFds) : null;
-  const reportFd = o.dryRun ? null : openReport(o, plan.keepFds);
-  // With the fds known; a dry run opens no report, so its write is not among the calls checked.
-  const afterInstall = install ? (await import("./afterInstall.ts")).expectAfterInstall(install, { status: statusFd, report: reportFd }) : null;
-  return { plan, facts, execPath, reportFd, afterInstall };
+  let seccomp: SeccompRequest | null = null;
+  if (o.seccomp !== undefined) {
+    const { requestSeccomp } = await import("./seccomp/prepare.ts");
+    seccomp = await requestSeccomp({
+      spec: toText(o.seccomp),
+      lenient: o.seccompLenient ?? false,
+      caps: workloadCaps(draft.predicted),
+      // A dry run opens no report, so it does not check that write.
+      fds: { status: statusFd, report: o.dryRun ? null : report?.fd ?? null, restoresFlags: report !== null && report.restoreFlags !== null },
+      shown: say.option("seccomp"),
+    });
+  }
+  const plan = planStepDown({ ...input, fds: { status: statusFd, report }, seccomp });
+  return { plan, facts, statusFd, execPath: toText(execPath) };
 }

@@ -1,6 +1,6 @@
-// A refusal: sbx will not run the workload, and says why in one line. Raised only while nothing
-// has been changed yet (planning and preflight); after that, failures go through fatal().
-import { type CommandLookup, describeLookup, lookupExitCode } from "../user/lookPath.ts";
+// A refusal: sbx will not run the workload, and says why in one line. Raised only before the first
+// change (preflight, planning, preparing); after that, failures are values the runner returns.
+import type { CommandLookup } from "../identity/lookPath.ts";
 import type { Step } from "./exitCodes.ts";
 
 export class Refusal extends Error {
@@ -15,8 +15,8 @@ export class Refusal extends Error {
 }
 
 /** The command cannot be found or used; front ends word it themselves (gosu has its own texts). */
-export class LookupRefusal extends Refusal {
+export class LookupRefusal extends Error {
   constructor(readonly lookup: Exclude<CommandLookup, { kind: "found" }>) {
-    super(lookupExitCode(lookup) === 127 ? "notFound" : "notExecutable", describeLookup(lookup));
+    super("command not found or not executable");
   }
 }

@@ -17,7 +17,7 @@ const join = (l: number, h: number) => (BigInt(h >>> 0) << 32n) | BigInt(l >>> 0
 export function capget(pid = 0): SysResult<ThreadCaps> {
   const header = new Uint32Array([LINUX_CAPABILITY_VERSION_3, pid]);
   const data = new Uint32Array(6); // two struct __user_cap_data_struct {effective, permitted, inheritable}
-  if (libc.capget(header, data) < 0) return fail("capget", errno());
+  if (libc.capget(header, data) < 0) return fail(errno(), "capget");
   return ok({
     effective: join(data[0]!, data[3]!),
     permitted: join(data[1]!, data[4]!),
@@ -31,5 +31,5 @@ export function capset(c: ThreadCaps): SysResult<number> {
     lo(c.effective), lo(c.permitted), lo(c.inheritable),
     hi(c.effective), hi(c.permitted), hi(c.inheritable),
   ]);
-  return libc.capset(header, data) < 0 ? fail("capset", errno()) : ok(0);
+  return libc.capset(header, data) < 0 ? fail(errno(), "capset") : ok(0);
 }

@@ -5,7 +5,7 @@ export type IdTriple = [real: number, effective: number, saved: number];
 
 function getres(fn: typeof libc.getresuid, call: string): SysResult<IdTriple> {
   const r = new Uint32Array(1), e = new Uint32Array(1), s = new Uint32Array(1);
-  return fn(r, e, s) < 0 ? fail(call, errno()) : ok([r[0]!, e[0]!, s[0]!]);
+  return fn(r, e, s) < 0 ? fail(errno(), call) : ok([r[0]!, e[0]!, s[0]!]);
 }
 
 export const getresuid = () => getres(libc.getresuid, "getresuid");
@@ -16,19 +16,19 @@ export const getfsuid = () => libc.setfsuid(0xffffffff) >>> 0;
 export const getfsgid = () => libc.setfsgid(0xffffffff) >>> 0;
 
 export function setresuid(u: number): SysResult {
-  return libc.setresuid(u, u, u) < 0 ? fail(`setresuid(${u})`, errno()) : ok(0);
+  return libc.setresuid(u, u, u) < 0 ? fail(errno(), `setresuid(${u})`) : ok(0);
 }
 
 export function setresgid(g: number): SysResult {
-  return libc.setresgid(g, g, g) < 0 ? fail(`setresgid(${g})`, errno()) : ok(0);
+  return libc.setresgid(g, g, g) < 0 ? fail(errno(), `setresgid(${g})`) : ok(0);
 }
 
 export function getgroups(): SysResult<number[]> {
   const n = libc.getgroups(0, null);
-  if (n < 0) return fail("getgroups", errno());
+  if (n < 0) return fail(errno(), "getgroups");
   const buf = new Uint32Array(Math.max(n, 1));
   const m = libc.getgroups(n, buf);
-  if (m < 0) return fail("getgroups", errno());
+  if (m < 0) return fail(errno(), "getgroups");
   return ok(Array.from(buf.subarray(0, m)));
 }
 
@@ -36,6 +36,6 @@ export function setgroups(gids: readonly number[]): SysResult {
   const buf = new Uint32Array(Math.max(gids.length, 1));
   buf.set(gids);
   return libc.setgroups(gids.length, buf) < 0
-    ? fail(`setgroups([${gids.join(",")}])`, errno())
+    ? fail(errno(), `setgroups([${gids.join(",")}])`)
     : ok(0);
 }

@@ -9,7 +9,7 @@ const F_DUPFD_CLOEXEC = 1030;
 /** A close-on-exec duplicate of fd numbered at least `min`; the original is closed. */
 export function moveCloexecAbove(fd: number, min: number): SysResult<number> {
   const n = libc.fcntl(fd, F_DUPFD_CLOEXEC, min);
-  if (n < 0) return fail(`fcntl(${fd}, F_DUPFD_CLOEXEC, ${min})`, errno());
+  if (n < 0) return fail(errno(), `fcntl(${fd}, F_DUPFD_CLOEXEC, ${min})`);
   libc.close(fd);
   return ok(n);
 }
@@ -20,5 +20,5 @@ export function moveCloexecAbove(fd: number, min: number): SysResult<number> {
  */
 export function preadFromStart(fd: number, buf: Uint8Array): SysResult<number> {
   const n = Number(libc.syscall(SYS.pread64, fd, ptr(buf), buf.length, 0, 0));
-  return n < 0 ? fail(`pread64(fd ${fd})`, errno()) : ok(n);
+  return n < 0 ? fail(errno(), `pread64(fd ${fd})`) : ok(n);
 }

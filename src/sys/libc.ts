@@ -2,7 +2,9 @@
 // also the thread that later calls execve: credentials, the bounding set, no_new_privs and
 // seccomp are per-thread in the kernel, so they must all be changed from here.
 import { dlopen, FFIType, read } from "bun:ffi";
-import { arch } from "node:process";
+import { cBytes } from "../text/bytes.ts";
+import { Errno } from "./errno.ts";
+
 
 const { i32, u32, i64, u64, ptr } = FFIType;
 
@@ -25,7 +27,11 @@ const symbols = {
   execve: { args: [ptr, ptr, ptr], returns: i32 },
   _exit: { args: [i32], returns: FFIType.void },
   write: { args: [i32, ptr, u64], returns: i64 },
-  open: { args: [ptr, i32, u32], returns: i32 },
+  openat: { args: [i32, ptr, i32, u32], returns: i32 },
+  read: { args: [i32, ptr, u64], returns: i64 },
+  ftruncate: { args: [i32, i64], returns: i32 },
+  access: { args: [ptr, i32], returns: i32 },
+  readlink: { args: [ptr, ptr, u64], returns: i64 },
   close: { args: [i32], returns: i32 },
   fcntl: { args: [i32, i32, u64], returns: i32 },
   dup2: { args: [i32, i32], returns: i32 },
@@ -35,11 +41,12 @@ const symbols = {
   chdir: { args: [ptr], returns: i32 },
   getauxval: { args: [u64], returns: u64 },
   getxattr: { args: [ptr, ptr, ptr, u64], returns: i64 },
+  isatty: { args: [i32], returns: i32 },
 } as const;
 
 /** Candidate sonames, in order: glibc first, then musl's per-arch name and its loader. */
 function candidates(): string[] {
-  const m = arch === "arm64" ? "aarch64" : "x86_64";
+  const m = process.arch === "arm64" ? "aarch64" : "x86_64";
   return ["libc.so.6", `libc.musl-${m}.so.1`, `/lib/ld-musl-${m}.so.1`];
 }
 
@@ -58,17 +65,15 @@ function open() {
 export const libc = open();
 
 /** errno of the call that just failed. Read immediately after it, on the same thread. */
-export function errno(): number {
-  return read.i32(libc.__errno_location()!, 0);
+export function errno(): Errno {
+  return Errno.of(read.i32(libc.__errno_location()!, 0));
 }
 
 /** Per-arch syscall numbers for the few calls libc does not wrap everywhere. */
 export const SYS =
-  arch === "arm64"
-    ? { gettid: 178, seccomp: 277, close_range: 436, landlock_create_ruleset: 444, getcwd: 17, pread64: 67 }
-    : { gettid: 186, seccomp: 317, close_range: 436, landlock_create_ruleset: 444, getcwd: 79, pread64: 17 };
+  process.arch === "arm64"
+    ? { gettid: 178, seccomp: 277, close_range: 436, landlock_create_ruleset: 444, getcwd: 17, pread64: 67, statx: 291 }
+    : { gettid: 186, seccomp: 317, close_range: 436, landlock_create_ruleset: 444, getcwd: 79, pread64: 17, statx: 332 };
 
-/** A NUL-terminated copy of s for passing as char*. The caller keeps it alive. */
-export function cstr(s: string): Buffer {
-  return Buffer.from(s + "\0", "utf8");
-}
+/** A NUL-terminated copy of the byte string s for passing as char*. The caller keeps it alive. */
+export const cstr = cBytes;

@@ -24,7 +24,7 @@ const NAME: Record<number, string> = Object.fromEntries(
 
 export function prctl(op: number, a = 0, b = 0, c = 0, d = 0): SysResult<number> {
   const r = libc.prctl(op, a, b, c, d);
-  return r < 0 ? fail(`prctl(${NAME[op] ?? op})`, errno()) : ok(r);
+  return r < 0 ? fail(errno(), `prctl(${NAME[op] ?? op})`) : ok(r);
 }
 
 export const capbsetRead = (cap: number) => prctl(PR.CAPBSET_READ, cap);

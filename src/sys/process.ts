@@ -1,43 +1,53 @@
 // Process-level calls used around the step-down: stdio, fds, signals, session, exec, exit.
 import { ptr } from "bun:ffi";
+import { type ByteString, fromBytes } from "../text/bytes.ts";
+import { quote } from "../text/quote.ts";
+import { Errno } from "./errno.ts";
 import { cstr, errno, libc, SYS } from "./libc.ts";
 import { fail, ok, type SysResult } from "./result.ts";
 
 const O_RDWR = 2;
+
 const F_GETFD = 1;
 const F_SETFD = 2;
+const F_GETFL = 3;
+const F_SETFL = 4;
 const FD_CLOEXEC = 1;
+const O_NONBLOCK = 0o4000;
 const CLOSE_RANGE_CLOEXEC = 1 << 2;
 const SIG_SETMASK = 2;
 const SIG_IGN = 1n;
 const AT_SECURE = 23;
+const AT_FDCWD = -100;
 
-/** Synchronous write to fd 2: console output can be lost when the image is replaced right after. */
-export function writeStderr(line: string): void {
-  const b = Buffer.from(line.endsWith("\n") ? line : line + "\n", "utf8");
+/** write(2) all of `bytes` to fd, synchronously; console output can be lost when exec or _exit follows. */
+export function writeAll(fd: number, bytes: Uint8Array): SysResult {
   let off = 0;
-  while (off < b.length) {
-    const n = Number(libc.write(2, b.subarray(off), b.length - off));
-    if (n <= 0) return;
-    off += n;
-  }
-}
-
-export function writeFd(fd: number, data: string | Uint8Array): SysResult {
-  const b = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-  let off = 0;
-  while (off < b.length) {
-    const n = Number(libc.write(fd, b.subarray(off), b.length - off));
-    if (n <= 0) return fail(`write(fd ${fd})`, errno());
+  while (off < bytes.length) {
+    const n = Number(libc.write(fd, bytes.subarray(off), bytes.length - off));
+    if (n < 0) return fail(errno(), `write(fd ${fd})`);
+    if (n === 0) return fail(Errno.of(5), `write(fd ${fd})`); // EIO: nothing taken
     off += n;
   }
   return ok(0);
 }
 
+const encoder = new TextEncoder();
+
+/** One line of text on fd 2, best effort (there is nowhere left to report a failure to). */
+export function writeStderr(line: string): void {
+  writeAll(2, encoder.encode(line.endsWith("\n") ? line : line + "\n"));
+}
+
+/** Text (UTF-16) to fd `fd`: stdout output of the commands. */
+export const writeText = (fd: number, text: string): SysResult => writeAll(fd, encoder.encode(text));
+
 export function exit(code: number): never {
   libc._exit(code);
   throw new Error("unreachable: _exit returned");
 }
+
+export const isTerminal = (fd: number) => libc.isatty(fd) === 1;
 
 export function isOpen(fd: number): boolean {
   return libc.fcntl(fd, F_GETFD, 0) >= 0;
@@ -47,10 +57,10 @@ export function isOpen(fd: number): boolean {
 export function ensureStdio(): SysResult {
   for (let fd = 0; fd <= 2; fd++) {
     if (isOpen(fd)) continue;
-    const n = libc.open(cstr("/dev/null"), O_RDWR, 0);
-    if (n < 0) return fail("open(/dev/null)", errno());
+    const n = libc.openat(AT_FDCWD, cstr("/dev/null"), O_RDWR, 0);
+    if (n < 0) return fail(errno(), "open(/dev/null)");
     if (n !== fd) {
-      if (libc.dup2(n, fd) < 0) return fail(`dup2(${n}, ${fd})`, errno());
+      if (libc.dup2(n, fd) < 0) return fail(errno(), `dup2(${n}, ${fd})`);
       libc.close(n);
     }
   }
@@ -59,9 +69,21 @@ export function ensureStdio(): SysResult {
 
 export function setCloexec(fd: number, on: boolean): SysResult {
   const cur = libc.fcntl(fd, F_GETFD, 0);
-  if (cur < 0) return fail(`fcntl(${fd}, F_GETFD)`, errno());
+  if (cur < 0) return fail(errno(), `fcntl(${fd}, F_GETFD)`);
   const next = on ? cur | FD_CLOEXEC : cur & ~FD_CLOEXEC;
-  return libc.fcntl(fd, F_SETFD, next) < 0 ? fail(`fcntl(${fd}, F_SETFD)`, errno()) : ok(0);
+  return libc.fcntl(fd, F_SETFD, next) < 0 ? fail(errno(), `fcntl(${fd}, F_SETFD)`) : ok(0);
+}
+
+/** Set or clear O_NONBLOCK; returns the previous file status flags, to restore them. */
+export function setNonblock(fd: number, on: boolean): SysResult<number> {
+  const cur = libc.fcntl(fd, F_GETFL, 0);
+  if (cur < 0) return fail(errno(), `fcntl(${fd}, F_GETFL)`);
+  const next = on ? cur | O_NONBLOCK : cur & ~O_NONBLOCK;
+  return libc.fcntl(fd, F_SETFL, next) < 0 ? fail(errno(), `fcntl(${fd}, F_SETFL)`) : ok(cur);
+}
+
+export function restoreFlags(fd: number, flags: number): SysResult {
+  return libc.fcntl(fd, F_SETFL, flags) < 0 ? fail(errno(), `fcntl(${fd}, F_SETFL)`) : ok(0);
 }
 
 /**
@@ -70,7 +92,7 @@ export function setCloexec(fd: number, on: boolean): SysResult {
  */
 export function cloexecFrom(first: number): SysResult {
   const r = libc.syscall(SYS.close_range, first, 0xffffffff, CLOSE_RANGE_CLOEXEC, 0, 0);
-  return r < 0 ? fail("close_range(CLOSE_RANGE_CLOEXEC)", errno()) : ok(0);
+  return r < 0 ? fail(errno(), "close_range(CLOSE_RANGE_CLOEXEC)") : ok(0);
 }
 
 /**
@@ -80,25 +102,32 @@ export function cloexecFrom(first: number): SysResult {
  */
 export function resetSignals(): SysResult {
   const empty = new Uint8Array(128);
-  if (libc.pthread_sigmask(SIG_SETMASK, empty, null) !== 0) return fail("pthread_sigmask", errno());
+  // pthread_sigmask returns its error instead of setting errno.
+  const m = libc.pthread_sigmask(SIG_SETMASK, empty, null);
+  if (m !== 0) return fail(Errno.of(m), "pthread_sigmask(SIG_SETMASK)");
   const old = new BigUint64Array(32);
   const dfl = new Uint8Array(256); // all zero: SIG_DFL, no flags, empty mask, in every libc's layout
   for (let sig = 1; sig <= 64; sig++) {
     if (sig === 9 || sig === 19) continue;
     if (libc.sigaction(sig, null, old) < 0) continue;
-    if (old[0] === SIG_IGN && libc.sigaction(sig, dfl, null) < 0) {
-      return fail(`sigaction(${sig}, SIG_DFL)`, errno());
-    }
+    if (old[0] === SIG_IGN && libc.sigaction(sig, dfl, null) < 0) return fail(errno(), `sigaction(${sig}, SIG_DFL)`);
   }
   return ok(0);
 }
 
-export function setsid(): SysResult {
-  return libc.setsid() < 0 ? fail("setsid", errno()) : ok(0);
+/** SIG_IGN for these signals again: what Bun had, for the messages written after a failed execve. */
+export function ignoreSignals(...sigs: number[]): void {
+  const ign = new BigUint64Array(32);
+  ign[0] = SIG_IGN;
+  for (const sig of sigs) libc.sigaction(sig, ign, null);
 }
 
-export function chdir(dir: string): SysResult {
-  return libc.chdir(cstr(dir)) < 0 ? fail(`chdir(${dir})`, errno()) : ok(0);
+export function setsid(): SysResult {
+  return libc.setsid() < 0 ? fail(errno(), "setsid") : ok(0);
+}
+
+export function chdir(dir: ByteString): SysResult {
+  return libc.chdir(cstr(dir)) < 0 ? fail(errno(), `chdir(${quote(dir)})`) : ok(0);
 }
 
 /**
@@ -106,11 +135,11 @@ export function chdir(dir: string): SysResult {
  * versions differ in how they hand on "(unreachable)/…", the kernel's answer for a directory
  * outside this process's root. ENOENT: the directory was deleted.
  */
-export function getcwd(): SysResult<string> {
+export function getcwd(): SysResult<ByteString> {
   const buf = new Uint8Array(4096); // PATH_MAX; a longer path is ERANGE
   const n = Number(libc.syscall(SYS.getcwd, ptr(buf), buf.length, 0, 0, 0));
-  if (n < 0) return fail("getcwd", errno());
-  return ok(Buffer.from(buf.subarray(0, n - 1)).toString("utf8")); // n counts the NUL
+  if (n < 0) return fail(errno(), "getcwd");
+  return ok(fromBytes(buf.subarray(0, n - 1))); // n counts the NUL
 }
 
 /** AT_SECURE from the aux vector: the kernel says this exec crossed a privilege boundary. */
@@ -127,7 +156,7 @@ export function gettid(): number {
  * the one system call and nothing else (after a seccomp install, only what the filter was checked
  * for may follow). It returns only on failure. The closure holds the buffers alive.
  */
-export function prepareExecve(path: string, argv: readonly string[], env: readonly string[]): () => SysResult<never> {
+export function prepareExecve(path: ByteString, argv: readonly ByteString[], env: readonly ByteString[]): () => SysResult<never> {
   const strings = [cstr(path), ...argv.map(cstr), ...env.map(cstr)];
   const table = (from: number, count: number) => {
     const t = new BigUint64Array(count + 1);
@@ -138,7 +167,7 @@ export function prepareExecve(path: string, argv: readonly string[], env: readon
   const envT = table(1 + argv.length, env.length);
   return () => {
     libc.execve(strings[0]!, argvT, envT);
-    const e = errno(); // before building the message, which may make system calls of its own
-    return fail(`execve(${path})`, e);
+    return fail(errno(), `execve(${quote(path)})`);
   };
 }
+

@@ -15,7 +15,7 @@ export function installFilter(program: Uint8Array, flags = 0): SysResult {
   fprog[0] = BigInt(program.length / 8);
   fprog[1] = BigInt(ptr(program));
   const r = libc.syscall(SYS.seccomp, SECCOMP_SET_MODE_FILTER, flags, ptr(fprog), 0, 0);
-  return r < 0 ? fail("seccomp(SECCOMP_SET_MODE_FILTER)", errno()) : ok(0);
+  return r < 0 ? fail(errno(), "seccomp(SECCOMP_SET_MODE_FILTER)") : ok(0);
 }
 
 /**
@@ -28,12 +28,12 @@ export function probeFilterInstall(flags: number): SysResult {
   const r = libc.syscall(SYS.seccomp, SECCOMP_SET_MODE_FILTER, flags, 0, 0, 0);
   if (r >= 0) return ok(0);
   const e = errno();
-  return e === EFAULT ? ok(0) : fail("seccomp(SECCOMP_SET_MODE_FILTER)", e);
+  return e === EFAULT ? ok(0) : fail(e, "seccomp(SECCOMP_SET_MODE_FILTER)");
 }
 
 /** Whether the kernel implements a return action, e.g. 0x7fc00000 for SECCOMP_RET_LOG. */
 export function actionAvailable(action: number): SysResult {
   const a = new Uint32Array([action >>> 0]);
   const r = libc.syscall(SYS.seccomp, SECCOMP_GET_ACTION_AVAIL, 0, ptr(a), 0, 0);
-  return r < 0 ? fail("seccomp(SECCOMP_GET_ACTION_AVAIL)", errno()) : ok(0);
+  return r < 0 ? fail(errno(), "seccomp(SECCOMP_GET_ACTION_AVAIL)") : ok(0);
 }

@@ -5,5 +5,5 @@ import { requireTools } from "../support/privileged.ts";
 
 test.if(process.env.CI === "true")("CI runs the suite as root with the lane tools installed", () => {
   expect(process.getuid!()).toBe(0);
-  requireTools("capsh", "setpriv", "unshare", "prlimit", "setsid", "mount", "mkfifo", "setcap", "gosu", "gcc", "/usr/bin/python3", "runc", "newuidmap");
+  requireTools("capsh", "setpriv", "unshare", "prlimit", "setsid", "mount", "mkfifo", "setcap", "gosu", "gcc", "/usr/bin/python3", "runc", "newuidmap", "strace");
 });

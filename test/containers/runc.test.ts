@@ -10,7 +10,7 @@ import { release, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
 import { runningArch } from "../../src/seccomp/arch.ts";
-import { ExecReportSchema } from "../../src/stepdown/report.ts";
+import { ExecReportSchema } from "../../src/render/report.ts";
 import { expectNoCaps } from "../exec/lane.ts";
 import { refApplies, type RefProfile, type RefRule } from "../seccomp/reference.ts";
 import { run, SBX, SHARED, statusFields } from "../support/sbx.ts";
@@ -241,20 +241,32 @@ describe.skipIf(!HAVE_RUNC)("sbx in runc containers", () => {
       },
     };
 
-    test("refused with 209, naming CAP_SETPCAP and the residual CapBnd; the workload never ran", () => {
-      const r = container({ ...denied, args: ["/sbx", "exec", "--user", "app", "--", ...STATUS] });
+    test("--user app: the set cannot be dropped but is inert (non-root target, no_new_privs): runs, not degraded", () => {
+      const r = container({ ...denied, args: ["/sbx", "exec", "--user", "app", "--report", "/out/report.json", "--", ...STATUS] });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.st.Uid).toBe(APP);
+      expectNoCaps(r.st, "00000000a82c25fb");
+      expect(r.st.NoNewPrivs).toBe("1");
+      const rep = r.report();
+      expect(rep.degraded).toEqual([]);
+      expect(rep.bounding).toMatchObject({ cleared: false, inert: true });
+    });
+
+    test("staying root: refused with 209, naming CAP_SETPCAP and the residual CapBnd; the workload never ran", () => {
+      const r = container({ ...denied, args: ["/sbx", "exec", "--", ...STATUS] });
       expectBoundingRefusal(r, "00000000a82c25fb");
       expect(r.stderr).toContain("EPERM");
     });
 
-    test("--allow-degraded bounding: runs as app with the bounding set kept, warned and reported as degraded, NoNewPrivs 1", () => {
-      const r = container({ ...denied, args: ["/sbx", "exec", "--user", "app", "--allow-degraded", "bounding", "--report", "/out/report.json", "--", ...STATUS] });
+    test("staying root with --allow-degraded bounding: runs with the bounding set kept, warned and reported as degraded, NoNewPrivs 1", () => {
+      const r = container({ ...denied, args: ["/sbx", "exec", "--allow-degraded", "bounding", "--report", "/out/report.json", "--", ...STATUS] });
       expect(r.code).toBe(0);
       expect(r.ran).toBe(true);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr).toContain("DEGRADED (bounding)");
-      expect(r.st.Uid).toBe(APP);
-      expectNoCaps(r.st, "00000000a82c25fb");
+      expect(r.st.Uid).toBe("0\t0\t0\t0");
+      expect(r.st.CapBnd).toBe("00000000a82c25fb");
       expect(r.st.NoNewPrivs).toBe("1"); // what --allow-degraded bounding requires: no execve can use the kept set
       const rep = r.report();
       expect(rep.degraded.map((d) => d.name)).toEqual(["bounding"]);
@@ -262,9 +274,33 @@ describe.skipIf(!HAVE_RUNC)("sbx in runc containers", () => {
     });
   });
 
-  test("4. Kubernetes drop ALL + add SETUID, SETGID, runAsUser 0: no CAP_SETPCAP → refused with 209", () => {
-    const r = container({ caps: ["CAP_SETUID", "CAP_SETGID"], args: ["/sbx", "exec", "--user", "app", "--", ...STATUS] });
-    expectBoundingRefusal(r, "00000000000000c0");
+  // Kubernetes' hardened pattern: capabilities drop [ALL] add [SETUID, SETGID], runAsUser 0, with and
+  // without allowPrivilegeEscalation: false (no_new_privs set by the runtime). No CAP_SETPCAP.
+  describe("4. Kubernetes drop ALL + add SETUID, SETGID, runAsUser 0", () => {
+    for (const noNewPrivileges of [false, true]) {
+      test(`--user app${noNewPrivileges ? ", allowPrivilegeEscalation: false" : ""}: the residual {setuid, setgid} is inert — runs as app with no capability, not degraded`, () => {
+        const r = container({ caps: ["CAP_SETUID", "CAP_SETGID"], noNewPrivileges, args: ["/sbx", "exec", "--user", "app", "--report", "/out/report.json", "--log-format", "ocsf", "--", ...STATUS] });
+        expect(r.code).toBe(0);
+        expect(r.stderr.trim().split("\n").map((l) => JSON.parse(l).severity_id)).toEqual([1]); // informational only
+        expect(r.st.Uid).toBe(APP);
+        expectNoCaps(r.st, "00000000000000c0");
+        expect(r.st.NoNewPrivs).toBe("1");
+        const rep = r.report();
+        expect(rep.degraded).toEqual([]);
+        expect(rep.bounding).toMatchObject({ cleared: false, inert: true });
+        expect(rep.bounding.reason).toContain("uid 1000 is not root");
+      });
+    }
+
+    test("--allow-new-privs: the set matters again, refused with 209", () => {
+      const r = container({ caps: ["CAP_SETUID", "CAP_SETGID"], args: ["/sbx", "exec", "--user", "app", "--allow-new-privs", "--", ...STATUS] });
+      expectBoundingRefusal(r, "00000000000000c0");
+    });
+
+    test("staying root: refused with 209", () => {
+      const r = container({ caps: ["CAP_SETUID", "CAP_SETGID"], args: ["/sbx", "exec", "--", ...STATUS] });
+      expectBoundingRefusal(r, "00000000000000c0");
+    });
   });
 
   test("5. already the target (process.user 1000:1000, Docker's caps only in bounding): runs, the kept set is inert, not degraded", () => {

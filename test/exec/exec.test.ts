@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
-import { ExecReportSchema } from "../../src/stepdown/report.ts";
+import { ExecReportSchema } from "../../src/render/report.ts";
 import { capsh, requireTools } from "../support/privileged.ts";
 import { run, SBX, sbx, statusFields } from "../support/sbx.ts";
 import { expectNoCaps, lane as laneIn, scratch, ZERO } from "./lane.ts";
@@ -141,8 +141,8 @@ describe("degraded lanes: refused by default, named and reported when allowed", 
     return { refused, allowed, rep };
   }
 
-  test("(a) root without CAP_SETPCAP (capsh --drop=cap_setpcap)", () => {
-    const { refused, rep } = refusedThenAllowed(capsh("--drop=cap_setpcap"), "bounding", 209);
+  test("(a) root without CAP_SETPCAP (capsh --drop=cap_setpcap), staying root", () => {
+    const { refused, rep } = refusedThenAllowed(capsh("--drop=cap_setpcap"), "bounding", 209, [], "root");
     expect(refused.stderr).toContain("CAP_SETPCAP");
     expect(refused.stderr).toContain("residual CapBnd=000001fffefffeff");
     expect(refused.stderr).toContain("--allow-degraded bounding");
@@ -156,9 +156,22 @@ describe("degraded lanes: refused by default, named and reported when allowed", 
     const via = ["python3", helper];
     const pre = run([...via, "sh", "-c", "grep CapEff /proc/self/status"]);
     expect(pre.stdout).toContain("000001fffeffffff"); // setpcap (bit 8) is there
-    const { refused } = refusedThenAllowed(via, "bounding", 209);
+    const { refused } = refusedThenAllowed(via, "bounding", 209, [], "root");
     expect(refused.stderr).toContain("EPERM");
     expect(refused.stderr).toContain("CAP_SETPCAP");
+  });
+
+  test("(a') root without CAP_SETPCAP stepping down to a non-root user: the residual set is inert — runs, not degraded", () => {
+    const report = fresh("report");
+    const r = lane(["--user", "nobody", "--report", report], capsh("--drop=cap_setpcap"));
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.st.Uid).toBe("65534\t65534\t65534\t65534");
+    expectNoCaps(r.st, "000001fffefffeff");
+    expect(r.st.NoNewPrivs).toBe("1");
+    const rep = v.parse(ExecReportSchema, JSON.parse(readFileSync(report, "utf8")));
+    expect(rep.degraded).toEqual([]);
+    expect(rep.bounding).toMatchObject({ cleared: false, inert: true });
   });
 
   test("(c) user namespace (unshare -r): setgroups denied", () => {
@@ -191,8 +204,12 @@ describe("degraded lanes: refused by default, named and reported when allowed", 
     expect(full).toBe(statusFields(readFileSync("/proc/self/status", "utf8")).CapBnd!); // the harness's own set, untouched
     const report = fresh("report");
     const r = lane(["--user", "1000:1000", "--report", report, "--log-format", "ocsf"], asApp);
-    expect(r.stderr).toBe(""); // not degraded: no warning, no OCSF finding
+    // Not degraded: no warning, only an informational OCSF finding.
+    const findings = r.stderr.trim().split("\n").map((l) => JSON.parse(l));
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ severity_id: 1, severity: "Informational", is_alert: false, finding_info: { uid: "bounding-set-inert" } });
     expect(r.code).toBe(0);
+    expect(lane(["--user", "1000:1000"], asApp).stderr).toBe("");
     expect(r.st.Uid).toBe("1000\t1000\t1000\t1000");
     expectNoCaps(r.st, full);
     expect(r.st.NoNewPrivs).toBe("1");
@@ -208,13 +225,14 @@ describe("degraded lanes: refused by default, named and reported when allowed", 
     expect(dry.stdout).toContain("bounding set kept, inert (not degraded): ");
   });
 
-  test("(d') --allow-new-privs or requested caps make the set matter again: refused; bounding cannot degrade without NNP", () => {
+  test("(d') --allow-new-privs makes the set matter again: refused; bounding cannot degrade without NNP; caps not held are refused", () => {
     const m = marker();
     const withPrivs = sbx(["exec", "--user", "1000:1000", "--allow-new-privs", ...workload(m)], { via: asApp });
     expect(withPrivs.code).toBe(209);
     expect(withPrivs.stderr).toContain("CAP_SETPCAP");
     const inh = sbx(["exec", "--user", "1000:1000", "--bounding-set", "-all,+net_raw", "--inh-caps", "+net_raw", ...workload(m)], { via: asApp });
-    expect(inh.code).toBe(209);
+    expect(inh.code).toBe(212);
+    expect(inh.stderr).toContain("a process cannot gain capabilities");
     const degraded = sbx(["exec", "--user", "1000:1000", "--allow-new-privs", "--allow-degraded", "bounding", ...workload(m)], { via: asApp });
     expect(degraded.code).toBe(200);
     expect(degraded.stderr).toContain("--allow-degraded bounding needs no_new_privs");
@@ -276,7 +294,7 @@ describe("bad input changes nothing and runs nothing", () => {
   });
 
   test("--log-format ocsf: a refusal is also one Detection Finding line", () => {
-    const r = sbx(["exec", "--log-format", "ocsf", "--user", "nobody", "--", "true"], { via: capsh("--drop=cap_setpcap") });
+    const r = sbx(["exec", "--log-format", "ocsf", "--", "true"], { via: capsh("--drop=cap_setpcap") });
     const lines = r.stderr.trim().split("\n");
     expect(lines).toHaveLength(2);
     const f = JSON.parse(lines[1]!);

@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { chownSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import * as v from "valibot";
-import { ExecReportSchema } from "../../src/stepdown/report.ts";
+import { ExecReportSchema } from "../../src/render/report.ts";
 import { CapsReportSchema } from "../../src/state/report.ts";
 import { requireTools } from "../support/privileged.ts";
 import { run, SBX, sbx } from "../support/sbx.ts";
@@ -56,7 +56,7 @@ describe("--workdir", () => {
     const m = fresh("ran");
     const r = sbx(["exec", "--workdir", dir, "--user", "nobody", "--", "touch", m]);
     expect(r.code).toBe(214);
-    expect(r.stderr).toBe(`sbx exec: workdir: chdir(${dir}): EACCES: the target user cannot enter ${dir} (no search permission)\n`);
+    expect(r.stderr).toBe(`sbx exec: workdir: chdir("${dir}"): EACCES: the target user cannot enter "${dir}" (no search permission for the target user)\n`);
     expect(existsSync(m)).toBe(false);
   });
 });
@@ -166,7 +166,7 @@ describe("T-I6 --reset-env against setpriv --reset-env", () => {
   });
 
   test("a uid without a passwd entry is described as itself (setpriv would describe root, the caller)", () => {
-    const a = run([...ENV, SBX, "exec", "--user", "4242", "--reset-env", "--", "env"]);
+    const a = run([...ENV, SBX, "exec", "--user", "4242:4242", "--reset-env", "--", "env"]);
     expect(a.stdout).toBe("TERM=xterm\nCOLORTERM=truecolor\nNO_COLOR=1\nSHELL=/bin/sh\nHOME=/\nPATH=/usr/local/bin:/bin:/usr/bin\n");
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, closeSync, copyFileSync, existsSync, openSync, readdirSync, readFileSync, readSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as v from "valibot";
-import { ExecReportSchema } from "../../src/stepdown/report.ts";
+import { ExecReportSchema } from "../../src/render/report.ts";
 import { requireTools } from "../support/privileged.ts";
 import { run, SBX, sbx, statusFields } from "../support/sbx.ts";
 import { scratch, until, ZERO } from "./lane.ts";
@@ -106,9 +106,9 @@ describe("T-A8: RLIMIT_NPROC at the target uid", () => {
   test("two processes of uid 4242 and ulimit -u 2: execve EAGAIN named with the limit and uid; nothing ran", () => {
     const m = fresh("ran");
     const as4242 = "setpriv --reuid 4242 --regid 4242 --clear-groups sleep 3";
-    const r = run(["sh", "-c", `${as4242} & a=$!; ${as4242} & b=$!; prlimit --nproc=2:2 ${SBX} exec --user 4242 -- touch ${m}; rc=$?; kill $a $b; exit $rc`]);
+    const r = run(["sh", "-c", `${as4242} & a=$!; ${as4242} & b=$!; prlimit --nproc=2:2 ${SBX} exec --user 4242:4242 -- touch ${m}; rc=$?; kill $a $b; exit $rc`]);
     expect(r.code).toBe(218);
-    expect(r.stderr).toMatch(/^sbx exec: exec: execve\(\S+\/touch\): EAGAIN: RLIMIT_NPROC \(ulimit -u 2\) reached for uid 4242: its processes plus sbx's \d+ threads exceed it; nothing was executed/);
+    expect(r.stderr).toMatch(/^sbx exec: exec: execve\("\S+\/touch"\): EAGAIN: RLIMIT_NPROC \(ulimit -u 2\) reached for uid 4242: its processes plus sbx's \d+ threads exceed it; nothing was executed/);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(existsSync(m)).toBe(false);
   });
@@ -140,19 +140,19 @@ describe("T-A4: setgroups denied in a user namespace", () => {
 });
 
 describe("T-B11: the runtime's other threads at the moment of execve", () => {
-  // sbx cannot be made to start a Worker from outside, so observe the threads it has: the report
-  // is the last write before execve, to a FIFO that is already full, so sbx blocks exactly there.
+  // sbx cannot be made to start a Worker from outside, so observe the threads it has: strace holds
+  // every execve at its entry for a while, so sbx stops exactly there, after everything else.
   test("every thread runs as the target with no capabilities; the exec'ing thread also has CapBnd 0 and NNP", async () => {
-    const fifo = fresh("fifo");
-    expect(run(["mkfifo", "-m", "600", fifo]).code).toBe(0);
+    requireTools("strace");
     const pidFile = fresh("pid");
-    const child = Bun.spawn(["sh", "-c", `exec 3<>${fifo}; head -c 65536 /dev/zero >&3; echo $$ > ${pidFile}; exec ${SBX} exec --report-fd 3 --user nobody -- echo ran`], { stdout: "pipe", stderr: "pipe" });
-    await until("sbx to block writing the report", () => {
-      if (!existsSync(pidFile)) return false;
-      const pid = readFileSync(pidFile, "utf8").trim();
-      return pid !== "" && /pipe_write/.test(readFileSync(`/proc/${pid}/wchan`, "utf8"));
-    });
-    const pid = readFileSync(pidFile, "utf8").trim();
+    const child = Bun.spawn(["strace", "-f", "-o", "/dev/null", "-e", "trace=execve", "-e", "inject=execve:delay_enter=1000000", "sh", "-c", `echo $$ > ${pidFile}; exec ${SBX} exec --user nobody -- echo ran`], { stdout: "pipe", stderr: "pipe" });
+    let pid = "";
+    await until("sbx to stop at its execve", () => {
+      pid = existsSync(pidFile) ? readFileSync(pidFile, "utf8").trim() : "";
+      if (pid === "") return false;
+      const st = statusFields(readFileSync(`/proc/${pid}/status`, "utf8"));
+      return st.Name === "sbx" && st.Uid === "65534\t65534\t65534\t65534";
+    }, 10000);
     const threads = readdirSync(`/proc/${pid}/task`).map((tid) => ({ tid, st: statusFields(readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8")) }));
     expect(threads.length).toBeGreaterThan(1); // Bun's JIT/GC helpers: there is something to check
     for (const { st } of threads) {
@@ -164,16 +164,38 @@ describe("T-B11: the runtime's other threads at the moment of execve", () => {
     const main = threads.find((t) => t.tid === pid)!.st;
     expect(main.CapBnd).toBe(ZERO);
     expect(main.NoNewPrivs).toBe("1");
-    // Drain the FIFO: sbx finishes the report and execs the workload, which closes its end.
-    const fd = openSync(fifo, "r");
-    const buf = Buffer.alloc(1 << 16);
-    const chunks: Buffer[] = [];
-    for (let n; (n = readSync(fd, buf)) > 0; ) chunks.push(Buffer.from(buf.subarray(0, n)));
-    closeSync(fd);
     expect(await child.exited).toBe(0);
     expect(await new Response(child.stdout).text()).toBe("ran\n");
-    const report = Buffer.concat(chunks).subarray(65536).toString("utf8");
-    expect(v.parse(ExecReportSchema, JSON.parse(report)).final.uid.effective).toBe(65534);
+  });
+});
+
+describe("the report fd never holds sbx before exec", () => {
+  test("a pipe nobody reads, already full: one line, exit 203, nothing ran — not a block", () => {
+    const fifo = fresh("fifo");
+    expect(run(["mkfifo", "-m", "600", fifo]).code).toBe(0);
+    const m = fresh("ran");
+    const r = run(["timeout", "10", "sh", "-c", `exec 3<>${fifo}; head -c 65536 /dev/zero >&3; exec ${SBX} exec --report-fd 3 --user nobody -- touch ${m}`]);
+    expect(r.code).toBe(203);
+    expect(r.stderr).toMatch(/^sbx exec: report: write\(fd 3\): EAGAIN: cannot write the report \(nothing was executed\)\n$/);
+    expect(existsSync(m)).toBe(false);
+  });
+
+  test("a pipe whose reader is gone (EPIPE) is exit 203 too, never a death by SIGPIPE", () => {
+    const m = fresh("ran");
+    // The caller's SIGPIPE is at its default: sbx must still not die of it before its own write is done.
+    const py = `import os, signal; signal.signal(signal.SIGPIPE, signal.SIG_DFL); r, w = os.pipe(); os.close(r); os.dup2(w, 3); os.execv("${SBX}", ["sbx", "exec", "--report-fd", "3", "--user", "nobody", "--", "touch", "${m}"])`;
+    const r = run(["python3", "-c", py]);
+    expect(r.code).toBe(203);
+    expect(r.stderr).toBe("sbx exec: report: write(fd 3): EPIPE: cannot write the report (nothing was executed)\n");
+    expect(existsSync(m)).toBe(false);
+  });
+
+  test("a report file over RLIMIT_FSIZE (EFBIG) is exit 203, never a death by SIGXFSZ", () => {
+    const m = fresh("ran");
+    const r = run(["prlimit", "--fsize=0", SBX, "exec", "--report", fresh("report"), "--user", "nobody", "--", "touch", m]);
+    expect(r.code).toBe(203);
+    expect(r.stderr).toMatch(/^sbx exec: report: write\(fd \d+\): EFBIG: cannot write the report \(nothing was executed\)\n$/);
+    expect(existsSync(m)).toBe(false);
   });
 });
 

@@ -102,11 +102,11 @@ describe("gosu mode: deliberate differences and additions", () => {
   test("SBX_SECCOMP refusals: without no_new_privs, or a profile that names nothing; exit 1, nothing runs", () => {
     const noNnp = gosu(ours, ["nobody", "echo", "ran"], { SBX_SECCOMP: "default", SBX_NO_NEW_PRIVS: "0" });
     expect([noNnp.code, noNnp.stdout]).toEqual([1, ""]);
-    expect(noNnp.stderr).toStartWith("error: --seccomp without no_new_privs:");
+    expect(noNnp.stderr).toStartWith("error: SBX_SECCOMP without no_new_privs:");
     expect(noNnp.stderr).toContain("SBX_NO_NEW_PRIVS=1");
     const nope = gosu(ours, ["nobody", "echo", "ran"], { SBX_SECCOMP: "nope" });
     expect([nope.code, nope.stdout]).toEqual([1, ""]);
-    expect(nope.stderr).toBe('error: --seccomp: "nope" is neither a built-in profile (default, sandbox) nor a .json or .bpf file\n');
+    expect(nope.stderr).toBe('error: SBX_SECCOMP: "nope" is neither a built-in profile (default, sandbox) nor a .json or .bpf file\n');
   });
 
   test("SBX_* failures follow sbx's fail-closed rules with exit 1", () => {
@@ -115,6 +115,6 @@ describe("gosu mode: deliberate differences and additions", () => {
     expect(r.stderr).toContain("valid: bounding, groups, nnp, seccomp");
     const typo = gosu(ours, ["nobody", "true"], { SBX_BOUNDNG_SET: "-all" });
     expect(typo.code).toBe(1);
-    expect(typo.stderr).toContain("unknown SBX_BOUNDNG_SET");
+    expect(typo.stderr).toContain('unknown "SBX_BOUNDNG_SET"');
   });
 });

@@ -54,7 +54,7 @@ describe("runtime hooks are closed", () => {
     const fifo = join(dir, "profile.json");
     expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
     const port = 40000 + Math.floor(Math.random() * 20000);
-    const child = Bun.spawn([SBX, "seccomp", "compile", fifo, "-o", "/dev/null"], {
+    const child = Bun.spawn([SBX, "seccomp", "compile", fifo, "-o", join(dir, "out.bpf")], {
       env: { PATH, BUN_INSPECT: `127.0.0.1:${port}` },
       stderr: "pipe",
     });

@@ -1,7 +1,7 @@
-// `sbx seccomp …` as main.ts will run it, for the CLI tests (the command is registered in main.ts
-// separately).
-import { defineCommand } from "citty";
-import { runCli } from "../../src/cli/run.ts";
-import { seccompCommand } from "../../src/cli/seccomp.ts";
+// `sbx …` from source, as main.ts runs it, for the seccomp CLI tests.
+import { runCli } from "../../src/cli/dispatch.ts";
+import { Environment } from "../../src/identity/env.ts";
+import { exit } from "../../src/sys/process.ts";
 
-await runCli(defineCommand({ meta: { name: "sbx" }, subCommands: { seccomp: seccompCommand } }), process.argv.slice(2));
+await runCli(process.argv.slice(2), Environment.fromBlock([]));
+exit(0);

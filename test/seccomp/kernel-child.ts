@@ -12,7 +12,7 @@ const calls = JSON.parse(process.argv[3]!) as [number, ...string[]][];
 const results = calls.map(([nr, ...args]) => {
   const a = [0, 1, 2, 3, 4].map((i) => BigInt.asIntN(64, BigInt(args[i] ?? 0)));
   const r = libc.syscall(nr, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!);
-  return Number(r) < 0 ? errno() : 0;
+  return Number(r) < 0 ? errno().code : 0;
 });
 const seccompLine = readFileSync("/proc/self/status", "utf8").split("\n").find((l) => l.startsWith("Seccomp:"));
 writeSync(1, JSON.stringify({ results, seccompLine }));

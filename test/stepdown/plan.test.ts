@@ -1,71 +1,71 @@
 // The planner and the verifier's comparison, without privileges: every refusal here is one that
-// happens before any change, and the comparison is what makes a half-applied plan fatal.
+// happens before any change, and the operations it returns are exactly what the runner executes.
 import { describe, expect, test } from "bun:test";
 import { capBit, fullMask, maskOf } from "../../src/caps/mask.ts";
-import { parseDegradations } from "../../src/stepdown/degrade.ts";
-import { parseExecArgv, splitExecArgs } from "../../src/cli/exec.ts";
-import { planStepDown } from "../../src/stepdown/plan.ts";
-import { applySecurebitEdits } from "../../src/stepdown/securebitsSpec.ts";
-import { compareState, expectedNow } from "../../src/stepdown/verify.ts";
-import { UsageError } from "../../src/stepdown/options.ts";
+import { applySecurebitEdits } from "../../src/caps/securebits.ts";
+import { parseExecWords } from "../../src/cli/exec.ts";
+import { describeOp } from "../../src/render/dryRun.ts";
+import { UsageError } from "../../src/options/option.ts";
+import { compareState } from "../../src/stepdown/expect.ts";
 import type { ProcessState } from "../../src/state/types.ts";
-import type { ResolvedUser } from "../../src/user/resolve.ts";
-import { callerFacts, refusal } from "./support.ts";
+import { app, caller, callerFacts, kinds, opOf, planOf as plan, refusal } from "./support.ts";
 
 const DOCKER_PLUS = 0xa82c25fbn; // Docker's default set + sys_admin + sys_ptrace
-
-function caller(over: Partial<ProcessState> = {}, caps = DOCKER_PLUS): ProcessState {
-  const ids = (n: number) => ({ real: n, effective: n, saved: n, fs: n });
-  return {
-    pid: 1, source: "syscalls", uid: ids(0), gid: ids(0), groups: [0, 1, 2, 3, 4, 6, 10],
-    caps: { inheritable: 0n, permitted: caps, effective: caps, bounding: caps, ambient: 0n },
-    securebits: 0, noNewPrivs: false, seccompMode: 0, seccompFilters: 0, ...over,
-  };
-}
-
 const facts = (state = caller(), droppable = true) => callerFacts(state, droppable);
-
-const app: ResolvedUser = { uid: 1000, gid: 1000, home: "/home/app", name: "app", groups: [1000, 27], groupsRule: "init" };
-
-function plan(args: string[], f = facts(), identity: ResolvedUser | null = app) {
-  const options = parseExecArgv([...args, "--", "true"]);
-  return planStepDown({ options, facts: f, identity, workload: { command: "true", argv: ["true"], env: [], path: "/bin" }, seccomp: null });
-}
+const ids = (n: number) => ({ real: n, effective: n, saved: n, fs: n });
 
 describe("plan", () => {
-  test("default: everything dropped, in the documented order, predicted all-zero", () => {
+  test("default: the operations in order, CAP_SETPCAP dropped last, predicted all-zero", () => {
     const p = plan(["--user", "app"]);
-    expect(p.steps.map((s) => s.step)).toEqual(["preflight", "fds", "signals", "groups", "gid", "bounding", "uid", "caps", "nnp", "verify", "exec"]);
+    expect(kinds(p)).toEqual(["fds", "setgroups", "setresgid", "capbsetDrop", "setresuid", "caps", "nnp", "verify", "lookup", "resetSignals", "execve"]);
+    expect(opOf(p, "capbsetDrop")!.caps.at(-1)).toBe(8);
+    expect(opOf(p, "capbsetDrop")!.caps).toHaveLength(16);
+    expect(describeOp(opOf(p, "capbsetDrop")!, p)).toContain("cap_setpcap last");
     expect(p.predicted.caps).toEqual({ inheritable: 0n, permitted: 0n, effective: 0n, bounding: 0n, ambient: 0n });
-    expect(p.predicted.uid).toEqual({ real: 1000, effective: 1000, saved: 1000, fs: 1000 });
+    expect(p.predicted.uid).toEqual(ids(1000));
     expect(p.predicted.groups).toEqual([1000, 27]);
     expect(p.predicted.noNewPrivs).toBe(true);
-    expect(p.steps.find((s) => s.step === "bounding")!.action).toContain("cap_setpcap last");
+  });
+
+  test("a report is built before the filter and written after it; signals are reset after the last write", () => {
+    const p = plan(["--user", "app", "--report", "r.json"], facts(), app, { fds: { status: 9, report: { fd: 12, to: '"r.json"', restoreFlags: null } } });
+    expect(kinds(p).slice(-5)).toEqual(["lookup", "renderReport", "writeReport", "resetSignals", "execve"]);
   });
 
   test("--caps keeps a cap in bounding, inheritable and ambient, with keep-caps", () => {
     const p = plan(["--user", "app", "--caps", "net_bind_service"]);
     const nbs = capBit(10);
-    expect(p.caps).toEqual({ bounding: nbs, inheritable: nbs, ambient: nbs, permitted: nbs, effective: nbs });
-    expect(p.keepCaps).toBe(true);
+    expect(opOf(p, "capbsetDrop")!.result).toBe(nbs);
+    expect(opOf(p, "caps")).toMatchObject({ permitted: nbs, effective: nbs, inheritable: nbs, ambient: [10], clearKeepCaps: true });
+    expect(kinds(p)).toContain("keepCaps");
+    expect(kinds(p).indexOf("keepCaps")).toBeLessThan(kinds(p).indexOf("setresuid"));
     expect(p.predicted.caps.ambient).toBe(nbs);
   });
 
   test("bounding edits in setpriv syntax; caps above our table are covered by -all", () => {
-    expect(plan(["--user", "app", "--bounding-set", "-sys_admin,-sys_ptrace"]).caps.bounding).toBe(DOCKER_PLUS & ~maskOf([19, 21]));
+    expect(opOf(plan(["--user", "app", "--bounding-set", "-sys_admin,-sys_ptrace"]), "capbsetDrop")!.result).toBe(DOCKER_PLUS & ~maskOf([19, 21]));
     const all = fullMask(45);
     const f = { ...facts(caller({}, all)), lastCap: 45 };
-    expect(plan(["--user", "app"], f).caps.bounding).toBe(0n);
+    expect(opOf(plan(["--user", "app"], f), "capbsetDrop")!.caps).toHaveLength(46);
   });
 
-  test("a root workload is predicted to get the bounding set back at execve", () => {
+  test("a root workload is predicted to get the bounding set back at execve; no regain probe for uid 0", () => {
     const p = plan(["--bounding-set", "-all,+net_bind_service"], facts(), null);
-    expect(p.caps.permitted).toBeNull();
+    expect(opOf(p, "caps")!.permitted).toBeNull();
     expect(p.predicted.caps.permitted).toBe(capBit(10));
+    expect(opOf(p, "verify")!.expected.regain).toEqual({ uid: false, gid: false });
   });
 
-  test("bounding not droppable: refused before any change, naming CAP_SETPCAP, residual and remedy", () => {
-    const r = refusal(() => plan(["--user", "app"], facts(caller(), false)));
+  test("uid 0 with another group (gosu 0:1000) is a legal target: no regain probe", () => {
+    const root1000 = { ...app, uid: 0, gid: 1000, groups: [1000] };
+    expect(opOf(plan(["--user", "0:1000"], facts(), root1000), "verify")!.expected.regain).toEqual({ uid: false, gid: false });
+    const user0 = { ...app, uid: 1000, gid: 0, groups: [0] };
+    expect(opOf(plan(["--user", "1000:0"], facts(), user0), "verify")!.expected.regain).toEqual({ uid: true, gid: false });
+    expect(opOf(plan(["--user", "app"]), "verify")!.expected.regain).toEqual({ uid: true, gid: true });
+  });
+
+  test("bounding not droppable for a root target: refused before any change, naming CAP_SETPCAP, residual and remedy", () => {
+    const r = refusal(() => plan([], facts(caller(), false), null));
     expect(r.step).toBe("bounding");
     expect(r.findingUid).toBe("bounding-set-clear-blocked");
     expect(r.message).toContain("CAP_SETPCAP");
@@ -75,22 +75,24 @@ describe("plan", () => {
   });
 
   test("--allow-degraded bounding keeps the residual set, reports it, and needs NNP", () => {
-    const p = plan(["--user", "app", "--allow-degraded", "bounding"], facts(caller(), false));
-    expect(p.caps.bounding).toBe(DOCKER_PLUS);
+    const p = plan(["--allow-degraded", "bounding"], facts(caller(), false), null);
+    expect(kinds(p)).not.toContain("capbsetDrop");
+    expect(p.predicted.caps.bounding).toBe(DOCKER_PLUS);
     expect(p.degraded.map((d) => d.name)).toEqual(["bounding"]);
-    const r = refusal(() => plan(["--user", "app", "--allow-degraded", "bounding", "--allow-new-privs"], facts(caller(), false)));
+    const r = refusal(() => plan(["--allow-degraded", "bounding", "--allow-new-privs"], facts(caller(), false), null));
     expect(r.message).toContain("needs no_new_privs");
   });
 
   test("bounding already empty: no CAP_SETPCAP needed", () => {
-    const ids = maskOf([6, 7]);
-    const empty = caller({ caps: { inheritable: 0n, permitted: ids, effective: ids, bounding: 0n, ambient: 0n } });
+    const setids = maskOf([6, 7]);
+    const empty = caller({ caps: { inheritable: 0n, permitted: setids, effective: setids, bounding: 0n, ambient: 0n } });
     const p = plan(["--user", "app"], facts(empty, false));
     expect(p.degraded).toEqual([]);
+    expect(kinds(p)).not.toContain("capbsetDrop");
   });
 
   test("non-root caller asking for another user: names the missing caps and the uid", () => {
-    const me = caller({ uid: { real: 1000, effective: 1000, saved: 1000, fs: 1000 }, gid: { real: 1000, effective: 1000, saved: 1000, fs: 1000 }, groups: [] }, 0n);
+    const me = caller({ uid: ids(1000), gid: ids(1000), groups: [] }, 0n);
     const r = refusal(() => plan(["--user", "nobody"], facts(me), { uid: 65534, gid: 65534, home: "/", groups: [65534], groupsRule: "init" }));
     expect(r.step).toBe("permission");
     expect(r.message).toContain("CAP_SETUID");
@@ -99,15 +101,16 @@ describe("plan", () => {
   });
 
   test("already the target ids: idempotent; fewer groups than the target is kept without CAP_SETGID", () => {
-    const me = caller({ uid: { real: 1000, effective: 1000, saved: 1000, fs: 1000 }, gid: { real: 1000, effective: 1000, saved: 1000, fs: 1000 }, groups: [] }, 0n);
+    const me = caller({ uid: ids(1000), gid: ids(1000), groups: [] }, 0n);
     const p = plan(["--user", "app"], facts(me));
-    expect(p.idsAlreadyTarget).toBe(true);
-    expect(p.setGroups).toBeNull();
-    expect(p.steps.map((s) => s.step)).not.toContain("uid");
+    expect(kinds(p)).not.toContain("setresuid");
+    expect(kinds(p)).not.toContain("setresgid");
+    expect(kinds(p)).not.toContain("setgroups");
+    expect(p.notes.join("\n")).toContain("already uid 1000 gid 1000");
   });
 
   test("root's own groups never survive: they are replaced", () => {
-    expect(plan(["--user", "app"]).setGroups).toEqual([1000, 27]);
+    expect(opOf(plan(["--user", "app"]), "setgroups")!.groups).toEqual([1000, 27]);
   });
 
   test("caps the caller does not have, or that the bounding set removes, are refused", () => {
@@ -115,68 +118,111 @@ describe("plan", () => {
     expect(refusal(() => plan(["--user", "app", "--ambient-caps", "+net_raw", "--bounding-set", "-all"])).message).toContain("removed from the bounding set");
     expect(refusal(() => plan(["--user", "app", "--caps", "bogus"])).message).toContain('unknown capability "bogus"');
   });
+
+  test.each([
+    [["--caps", "net_raw", "--bounding-set", "-net_raw"], "--bounding-set -net_raw removes cap_net_raw, which --caps net_raw keeps"],
+    [["--caps", "net_raw", "--ambient-caps", "-all"], "--ambient-caps -all removes cap_net_raw"],
+    [["--caps", "net_raw", "--inh-caps", "-net_raw"], "--inh-caps -net_raw removes cap_net_raw"],
+    [["--caps", "net_raw,chown", "--bounding-set", "-all,-chown"], "--bounding-set -chown removes cap_chown"],
+  ])("an explicit removal of a cap --caps keeps is a conflict, never resolved either way: %j", (args, text) => {
+    const r = refusal(() => plan(["--user", "app", ...args]));
+    expect(r.step).toBe("usage");
+    expect(r.message).toContain(text);
+    expect(r.message).toContain("contradict");
+  });
+
+  test("--bounding-set -all with --caps is the documented idiom, not a conflict", () => {
+    expect(opOf(plan(["--user", "app", "--caps", "net_raw", "--bounding-set", "-all"]), "capbsetDrop")!.result).toBe(capBit(13));
+  });
+
+  test("a kernel without ambient capabilities: ambient caps refused, the set left alone", () => {
+    const old = { ...facts(), ambientSet: false };
+    expect(refusal(() => plan(["--user", "app", "--caps", "net_raw"], old)).message).toContain("no ambient capabilities");
+    expect(opOf(plan(["--user", "app"], old), "caps")!.ambientSet).toBe(false);
+  });
 });
 
 describe("a bounding set that cannot be dropped: inert, degraded or refused", () => {
-  const ids = (n: number) => ({ real: n, effective: n, saved: n, fs: n });
   /** docker run --user 1000:1000: the target ids already, no capability in any set, the bounding set full. */
   const asApp = (over: Partial<ProcessState> = {}) =>
     caller({ uid: ids(1000), gid: ids(1000), groups: [], caps: { inheritable: 0n, permitted: 0n, effective: 0n, bounding: DOCKER_PLUS, ambient: 0n }, ...over });
+  /** Kubernetes' hardened pattern: root, drop ALL + add SETUID, SETGID — no CAP_SETPCAP. */
+  const SETIDS = maskOf([6, 7]);
+  const k8s = (over: Partial<ProcessState> = {}) => caller({ caps: { inheritable: 0n, permitted: SETIDS, effective: SETIDS, bounding: SETIDS, ambient: 0n }, ...over });
 
-  test("already the non-root target, no caps held or asked, NNP: inert — kept, not degraded, said in the plan", () => {
+  test("already the non-root target, NNP: inert — kept, not degraded, said in the plan", () => {
     const p = plan(["--user", "app"], facts(asApp(), false));
     expect(p.boundingInert).toContain("inert");
     expect(p.boundingInert).toContain("no CAP_SETPCAP");
     expect(p.degraded).toEqual([]);
-    expect(p.caps.bounding).toBe(DOCKER_PLUS);
+    expect(kinds(p)).not.toContain("capbsetDrop");
     expect(p.predicted.caps.bounding).toBe(DOCKER_PLUS);
     expect(p.predicted.caps.permitted).toBe(0n);
-    expect(p.steps.find((s) => s.step === "bounding")!.action).toContain("inert, not degraded");
+    expect(p.notes.join("\n")).toContain("inert, not degraded");
   });
 
-  test("without --user the caller's own non-root ids are the target: inert too, unless they are mixed", () => {
+  test("root stepping down to a non-root target without CAP_SETPCAP (Kubernetes drop ALL + SETUID/SETGID): inert", () => {
+    const p = plan(["--user", "app"], facts(k8s(), false));
+    expect(p.boundingInert).toContain("uid 1000 is not root");
+    expect(p.degraded).toEqual([]);
+    expect(kinds(p)).toEqual(["fds", "setgroups", "setresgid", "setresuid", "caps", "nnp", "verify", "lookup", "resetSignals", "execve"]);
+    expect(p.predicted.caps.permitted).toBe(0n);
+    expect(p.predicted.caps.bounding).toBe(SETIDS);
+  });
+
+  test("NNP preset by the runtime (allowPrivilegeEscalation: false) keeps it inert even with --allow-new-privs", () => {
+    expect(plan(["--user", "app", "--allow-new-privs"], facts(k8s({ noNewPrivs: true }), false)).boundingInert).not.toBeNull();
+    expect(plan(["--user", "app", "--allow-new-privs"], facts(asApp({ noNewPrivs: true }), false)).boundingInert).not.toBeNull();
+  });
+
+  test("without --user the caller's own non-root ids are the target: inert too, unless one of them is root", () => {
     expect(plan([], facts(asApp(), false), null).boundingInert).not.toBeNull();
     const savedRoot = asApp({ uid: { real: 1000, effective: 1000, saved: 0, fs: 1000 } });
     expect(refusal(() => plan([], facts(savedRoot, false), null)).step).toBe("bounding");
   });
 
-  test("NNP already set by the caller keeps it inert even with --allow-new-privs (lane N)", () => {
-    expect(plan(["--user", "app", "--allow-new-privs"], facts(asApp({ noNewPrivs: true }), false)).boundingInert).not.toBeNull();
+  test("kept caps stay exactly what was asked, and the residual set is still inert", () => {
+    const nbs = capBit(10);
+    const p = plan(["--user", "app", "--caps", "net_bind_service"], facts(k8s({ caps: { inheritable: 0n, permitted: SETIDS | nbs, effective: SETIDS | nbs, bounding: SETIDS | nbs, ambient: 0n } }), false));
+    expect(p.boundingInert).toContain("only the capabilities asked for (cap_net_bind_service)");
+    expect(p.predicted.caps.permitted).toBe(nbs);
+    expect(opOf(p, "caps")!.ambient).toEqual([10]);
+  });
+
+  test("a cap still held by an already-target caller is dropped by capset, so the set is inert", () => {
+    const held = asApp({ caps: { inheritable: capBit(10), permitted: capBit(10), effective: capBit(10), bounding: DOCKER_PLUS, ambient: capBit(10) } });
+    const p = plan(["--user", "app"], facts(held, false));
+    expect(p.boundingInert).not.toBeNull();
+    expect(opOf(p, "caps")).toMatchObject({ permitted: 0n, effective: 0n, inheritable: 0n, ambient: [] });
   });
 
   test.each([
-    ["--allow-new-privs", ["--allow-new-privs"], asApp()],
-    ["nnp allowed to degrade", ["--allow-degraded", "nnp"], asApp()],
-    ["inheritable caps asked", ["--bounding-set", "-all,+net_raw", "--inh-caps", "+net_raw"], asApp()],
-    ["a cap still held (ambient)", [], asApp({ caps: { inheritable: capBit(10), permitted: capBit(10), effective: capBit(10), bounding: DOCKER_PLUS, ambient: capBit(10) } })],
-  ])("the set matters again (%s): refused, naming CAP_SETPCAP", (_why, args, state) => {
-    const r = refusal(() => plan(["--user", "app", ...args], facts(state, false)));
+    ["--allow-new-privs", ["--allow-new-privs"]],
+    ["nnp allowed to degrade", ["--allow-degraded", "nnp"]],
+  ])("without certain no_new_privs the set matters (%s): refused, naming CAP_SETPCAP", (_why, args) => {
+    const r = refusal(() => plan(["--user", "app", ...args], facts(k8s(), false)));
     expect(r.step).toBe("bounding");
     expect(r.message).toContain("CAP_SETPCAP");
   });
 
   test("--allow-degraded bounding then degrades only with NNP certain", () => {
-    const inh = plan(["--user", "app", "--bounding-set", "-all,+net_raw", "--inh-caps", "+net_raw", "--allow-degraded", "bounding"], facts(asApp({ caps: { inheritable: 0n, permitted: capBit(13), effective: 0n, bounding: DOCKER_PLUS, ambient: 0n } }), false));
-    expect(inh.boundingInert).toBeNull();
-    expect(inh.degraded.map((d) => d.name)).toEqual(["bounding"]);
-    expect(inh.steps.find((s) => s.step === "bounding")!.action).toContain("DEGRADED");
-    expect(refusal(() => plan(["--user", "app", "--allow-new-privs", "--allow-degraded", "bounding"], facts(asApp(), false))).message).toContain("drop --allow-new-privs");
-    expect(refusal(() => plan(["--user", "app", "--allow-degraded", "bounding,nnp"], facts(asApp(), false))).message).toContain("do not also allow nnp to degrade");
+    expect(refusal(() => plan(["--allow-new-privs", "--allow-degraded", "bounding"], facts(caller(), false), null)).message).toContain("drop --allow-new-privs");
+    expect(refusal(() => plan(["--allow-degraded", "bounding,nnp"], facts(caller(), false), null)).message).toContain("do not also allow nnp to degrade");
   });
 
   test("root stays refused: a root caller without CAP_SETPCAP (lane a), and a root target even without caps", () => {
     expect(refusal(() => plan([], facts(caller(), false), null)).step).toBe("bounding");
     const bare = caller({ caps: { inheritable: 0n, permitted: 0n, effective: 0n, bounding: DOCKER_PLUS, ambient: 0n } });
     expect(refusal(() => plan([], facts(bare, false), null)).step).toBe("bounding");
+    expect(refusal(() => plan(["--user", "0:1000"], facts(k8s(), false), { ...app, uid: 0, gid: 1000 })).step).toBe("bounding");
   });
 });
 
 describe("capabilities and securebits a process cannot get are refused before any change", () => {
   test("inheritable caps for a non-root target keep caps over setresuid, as ambient ones do", () => {
     const p = plan(["--user", "app", "--bounding-set", "-all,+net_raw", "--inh-caps", "+net_raw"]);
-    expect(p.keepCaps).toBe(true);
-    expect(p.caps.inheritable).toBe(capBit(13));
-    expect(p.caps.permitted).toBe(0n);
+    expect(kinds(p)).toContain("keepCaps");
+    expect(opOf(p, "caps")).toMatchObject({ inheritable: capBit(13), permitted: 0n });
   });
 
   test("inheritable caps the caller does not hold", () => {
@@ -192,7 +238,7 @@ describe("capabilities and securebits a process cannot get are refused before an
     expect(r.step).toBe("securebits");
     expect(r.message).toContain("noroot is locked");
     expect(refusal(() => plan(["--securebits", "-noroot_locked"], facts(locked), null)).message).toContain("locked");
-    expect(plan(["--securebits", "+keep_caps_locked"], facts(locked), null).securebits).toBe(0x23);
+    expect(opOf(plan(["--securebits", "+keep_caps_locked"], facts(locked), null), "securebits")!.bits).toBe(0x23);
     expect(refusal(() => plan(["--user", "app", "--caps", "net_raw"], facts(caller({ securebits: 0x20 })))).message).toContain("keep_caps is locked off");
   });
 
@@ -204,10 +250,13 @@ describe("capabilities and securebits a process cannot get are refused before an
 });
 
 describe("options", () => {
-  test("everything after -- is the workload, even --help", () => {
-    expect(splitExecArgs(["-u", "app", "--", "--help", "-x"])).toEqual({ options: ["--user=app"], argv: ["--help", "-x"] });
-    expect(splitExecArgs(["--user=app", "id", "-u"])).toEqual({ options: ["--user=app"], argv: ["id", "-u"] });
-    expect(parseExecArgv(["--env", "A=1", "--env", "B=2=3", "--", "x"]).env).toEqual([["A", "1"], ["B", "2=3"]]);
+  const parse = (args: string[]) => parseExecWords(args)!;
+
+  test("everything after -- (or from the first non-option) is the workload, even --help", () => {
+    expect(parse(["-u", "app", "--", "--help", "-x"])).toMatchObject({ user: "app", argv: ["--help", "-x"] });
+    expect(parse(["--user=app", "id", "-u", "--user", "root"])).toMatchObject({ user: "app", argv: ["id", "-u", "--user", "root"] });
+    expect(parse(["-uapp", "id"]).user).toBe("app");
+    expect(parse(["--env", "A=1", "--env", "B=2=3", "--", "x"]).env).toEqual([["A", "1"], ["B", "2=3"]]);
   });
 
   test.each([
@@ -218,17 +267,30 @@ describe("options", () => {
     [["--allow-degraded", "bounding,seccomp2"], "valid: bounding, groups, nnp, seccomp"],
     [["--log-format", "xml"], "text or ocsf"],
     [["--env", "=x"], "NAME=VALUE"],
-    [["--bogus"], "Unknown option"],
+    [["--bogus"], 'unknown option "--bogus" for "sbx exec"'],
+    [["-x"], 'unknown option "-x" for "sbx exec"'],
+    [["--user", "nobody", "--user", "root"], "--user is given more than once"],
+    [["-u", "nobody", "--user=root"], "--user is given more than once"],
+    [["--seccomp", "default", "--seccomp", "sandbox"], "--seccomp is given more than once"],
+    [["--dry-run", "--dry-run"], "--dry-run is given more than once"],
+    [["--dry-run=yes"], "--dry-run takes no value"],
   ])("%j is a usage error", (args, text) => {
-    expect(() => parseExecArgv([...args, "--", "true"])).toThrow(text);
+    expect(() => parse([...args, "--", "true"])).toThrow(text);
+  });
+
+  test("a value option at the end has no value; like getopt, the next word is a value even when it is --", () => {
+    expect(() => parse(["--user"])).toThrow("--user needs a value (USER[:GROUP])");
+    expect(parse(["--user", "--", "true"])).toMatchObject({ user: "--", argv: ["true"] });
   });
 
   test("a command is required", () => {
-    expect(() => parseExecArgv(["-u", "app"])).toThrow(UsageError);
+    expect(() => parse(["-u", "app"])).toThrow(UsageError);
   });
 
-  test("degradation names", () => {
-    expect([...parseDegradations("bounding,nnp")]).toEqual(["bounding", "nnp"]);
+  test("--help among sbx's own words, never the workload's", () => {
+    expect(parseExecWords(["--help"])).toBeNull();
+    expect(parse(["--", "--help"]).argv).toEqual(["--help"]);
+    expect(parse(["sh", "--help"]).argv).toEqual(["sh", "--help"]);
   });
 
   test("securebits edits", () => {
@@ -239,21 +301,18 @@ describe("options", () => {
 });
 
 describe("verify comparison", () => {
-  const p = plan(["--user", "app"]);
-  const want = expectedNow(p, caller(), { groupsSet: true, residualBounding: null, noNewPrivsSet: true });
-  const ok = caller({
-    uid: want.uid, gid: want.gid, groups: [27, 1000], noNewPrivs: true,
-    caps: { inheritable: 0n, permitted: 0n, effective: 0n, bounding: 0n, ambient: 0n },
-  });
+  const want = opOf(plan(["--user", "app"]), "verify")!.expected;
+  const ok = caller({ uid: ids(1000), gid: ids(1000), groups: [27, 1000], noNewPrivs: true, caps: { inheritable: 0n, permitted: 0n, effective: 0n, bounding: 0n, ambient: 0n } });
 
   test("the planned state verifies", () => {
     expect(compareState(want, ok)).toEqual([]);
   });
 
-  test("each difference is named", () => {
+  test("each difference is named, in every bit of every set", () => {
     expect(compareState(want, { ...ok, uid: { ...ok.uid, saved: 0 } })[0]).toContain("uid is 1000/1000/0/1000");
     expect(compareState(want, { ...ok, groups: [1000, 27, 0] })[0]).toContain("groups");
     expect(compareState(want, { ...ok, caps: { ...ok.caps, bounding: capBit(21) } })[0]).toContain("bounding set is 0000000000200000 (cap_sys_admin)");
+    expect(compareState(want, { ...ok, caps: { ...ok.caps, ambient: capBit(63) } })[0]).toContain("ambient set is 8000000000000000");
     expect(compareState(want, { ...ok, noNewPrivs: false })[0]).toContain("no_new_privs");
   });
 });

@@ -5,16 +5,16 @@ import { describe, expect, test } from "bun:test";
 import { capBit } from "../../src/caps/mask.ts";
 import { parseProfile, type ProfileInput } from "../../src/seccomp/profile.ts";
 import { compileProfile } from "../../src/seccomp/source.ts";
-import { parseExecArgv } from "../../src/cli/exec.ts";
-import { expectAfterInstall } from "../../src/stepdown/afterInstall.ts";
-import { outcomeProblem, statusProblems } from "../../src/stepdown/filterInForce.ts";
-import { planStepDown } from "../../src/stepdown/plan.ts";
-import { type SeccompFilter, workloadCaps } from "../../src/stepdown/seccomp.ts";
+import { describeOp } from "../../src/render/dryRun.ts";
+import { expectAfterInstall } from "../../src/stepdown/seccomp/afterInstall.ts";
+import { outcomeProblem, statusProblems } from "../../src/stepdown/seccomp/inForce.ts";
+import { type SeccompFilter, workloadCaps } from "../../src/stepdown/seccomp/types.ts";
 import type { ProcessState } from "../../src/state/types.ts";
-import type { ResolvedUser } from "../../src/user/resolve.ts";
-import { callerFacts, refusal } from "./support.ts";
+import type { ResolvedUser } from "../../src/identity/resolve.ts";
+import { Errno } from "../../src/sys/errno.ts";
 import { fail, ok } from "../../src/sys/result.ts";
 import { target } from "../seccomp/fixtures.ts";
+import { app, callerFacts, kinds, opOf, planOf, refusal } from "./support.ts";
 
 const ROOT_CAPS = (1n << 41n) - 1n;
 const CAP_SYS_ADMIN = capBit(21);
@@ -27,33 +27,29 @@ function caller(over: Partial<ProcessState> = {}): ProcessState {
     securebits: 0, noNewPrivs: false, seccompMode: 0, seccompFilters: 1, ...over,
   };
 }
-const facts = (state = caller()) => callerFacts(state);
-const app: ResolvedUser = { uid: 1000, gid: 1000, home: "/home/app", name: "app", groups: [1000], groupsRule: "init" };
 
 function filterOf(profile: ProfileInput, name = "p.json"): SeccompFilter {
   const bytes = compileProfile(parseProfile(profile), target("x86_64")).bytes;
   return { profile: name, source: "json", bytes, flags: 0, warnings: [], sha256: "0".repeat(64), instructions: bytes.length / 8 };
 }
 const ALLOW_ALL = filterOf({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [] }, "allow.json");
+const RUNS = { mode: { kind: "runs" }, status: { kind: "runs" } } as const;
 
 function plan(args: string[], opts: { state?: ProcessState; identity?: ResolvedUser | null; refusedErrno?: number | null } = {}) {
-  return planStepDown({
-    options: parseExecArgv([...args, "--seccomp", "allow.json", "--", "true"]),
-    facts: facts(opts.state),
-    identity: opts.identity === undefined ? app : opts.identity,
-    workload: { command: "true", argv: ["true"], env: [], path: "/bin" },
-    seccomp: { filter: ALLOW_ALL, refusedErrno: opts.refusedErrno ?? null },
+  return planOf([...args, "--seccomp", "allow.json"], callerFacts(opts.state ?? caller()), opts.identity === undefined ? app : opts.identity, {
+    seccomp: { filter: ALLOW_ALL, refusedErrno: opts.refusedErrno ? Errno.of(opts.refusedErrno) : null, after: RUNS },
   });
 }
 
 describe("planning --seccomp", () => {
   test("installed last: after no_new_privs and verify, right before exec; predicted in force", () => {
     const p = plan(["--user", "app"]);
-    expect(p.steps.map((s) => s.step).slice(-4)).toEqual(["nnp", "verify", "seccomp", "exec"]);
+    expect(kinds(p).slice(-6)).toEqual(["nnp", "verify", "lookup", "seccomp", "resetSignals", "execve"]);
     expect(p.seccomp).toMatchObject({ install: true, allowedBy: "nnp" });
     expect(p.predicted.seccomp).toBe("filter");
-    expect(p.steps.at(-2)!.action).toContain("no_new_privs set first, step 9");
-    expect(p.steps.at(-2)!.action).toContain("Seccomp_filters 1 → 2");
+    const text = describeOp(opOf(p, "seccomp")!, p);
+    expect(text).toContain(`no_new_privs set first, step ${kinds(p).indexOf("nnp") + 1}`);
+    expect(text).toContain("Seccomp_filters 1 → 2");
   });
 
   test("without no_new_privs: refused when CAP_SYS_ADMIN is gone at the last step, taken when a root workload still holds it", () => {
@@ -75,9 +71,10 @@ describe("planning --seccomp", () => {
     const p = plan(["--user", "app", "--allow-degraded", "seccomp"], { refusedErrno: 38 });
     expect(p.seccomp!.install).toBe(false);
     expect(p.predicted.seccomp).toBe("unchanged");
-    expect(p.degraded.map((d) => [d.name, d.findingUid])).toEqual([["seccomp", "seccomp-filter-not-installed"]]);
+    expect(p.degraded.map((d) => d.name)).toEqual(["seccomp"]);
     expect(p.degraded[0]!.reason).toContain("ENOSYS: this kernel has no seccomp");
-    expect(p.steps.find((s) => s.step === "seccomp")!.action).toContain("NOT installed");
+    expect(kinds(p)).not.toContain("seccomp");
+    expect(p.notes.join("\n")).toContain("NOT installed");
   });
 
   test("Docker's conditions see the caps the workload can hold: permitted, plus bounding without no_new_privs", () => {
@@ -91,18 +88,17 @@ describe("planning --seccomp", () => {
 });
 
 describe("sbx's own calls after the install, decided by the filter", () => {
-  const fds = { status: 5, report: 6 };
+  const fds = { status: 5, report: 6, restoresFlags: false };
   type Rule = Omit<NonNullable<ProfileInput["syscalls"]>[number], "names">;
   const only = (name: string, rule: Rule) => filterOf({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: [name], ...rule }] });
 
   test("an allow-all filter lets every call run", () => {
-    expect(expectAfterInstall(ALLOW_ALL, fds, "x86_64")).toEqual({ mode: { kind: "runs" }, status: { fd: 5, outcome: { kind: "runs" } } });
-    expect(expectAfterInstall(ALLOW_ALL, { status: null, report: null }, "x86_64").status).toBeNull();
+    expect(expectAfterInstall(ALLOW_ALL, fds, "--seccomp", "x86_64")).toEqual(RUNS);
   });
 
   test("verification calls may be denied with an errno (ERRNO(0): returns 0 unrun), which verification then expects", () => {
-    expect(expectAfterInstall(only("prctl", { action: "SCMP_ACT_ERRNO", errnoRet: 13 }), fds, "x86_64").mode).toEqual({ kind: "denied", errno: 13 });
-    expect(expectAfterInstall(only("pread64", { action: "SCMP_ACT_ERRNO", errnoRet: 0 }), fds, "x86_64").status).toEqual({ fd: 5, outcome: { kind: "denied", errno: 0 } });
+    expect(expectAfterInstall(only("prctl", { action: "SCMP_ACT_ERRNO", errnoRet: 13 }), fds, "--seccomp", "x86_64").mode).toEqual({ kind: "denied", errno: 13 });
+    expect(expectAfterInstall(only("pread64", { action: "SCMP_ACT_ERRNO", errnoRet: 0 }), fds, "--seccomp", "x86_64").status).toEqual({ kind: "denied", errno: 0 });
   });
 
   test.each([
@@ -111,8 +107,10 @@ describe("sbx's own calls after the install, decided by the filter", () => {
     ["pread64", { action: "SCMP_ACT_TRAP" }, "TRAP to pread64(fd 5) of /proc/thread-self/status"],
     ["write", { action: "SCMP_ACT_ERRNO", args: [{ index: 0, value: 6, op: "SCMP_CMP_EQ" }] }, "ERRNO(1) to write(fd 6), which sbx makes after installing it to write the report; the profile must allow it"],
     ["execve", { action: "SCMP_ACT_ERRNO", errnoRet: 0 }, "ERRNO(0) to execve, which sbx makes after installing it to start the workload"],
+    ["rt_sigaction", { action: "SCMP_ACT_ERRNO", args: [{ index: 0, value: 13, op: "SCMP_CMP_EQ" }] }, "ERRNO(1) to rt_sigaction(13), which sbx makes after installing it to reset signal dispositions for the workload"],
+    ["rt_sigprocmask", { action: "SCMP_ACT_KILL" }, "to rt_sigprocmask(SIG_SETMASK)"],
   ] as [string, Rule, string][])("refused, naming the call: %s %j", (name, rule, text) => {
-    const r = refusal(() => expectAfterInstall(only(name, rule), fds, "x86_64"));
+    const r = refusal(() => expectAfterInstall(only(name, rule), fds, "--seccomp", "x86_64"));
     expect(r.step).toBe("usage");
     expect(r.message).toStartWith("--seccomp p.json: the filter answers ");
     expect(r.message).toContain(text);
@@ -120,15 +118,15 @@ describe("sbx's own calls after the install, decided by the filter", () => {
 
   test("a write to another fd than the report's is not sbx's business", () => {
     const f = only("write", { action: "SCMP_ACT_ERRNO", args: [{ index: 0, value: 7, op: "SCMP_CMP_EQ" }] });
-    expect(expectAfterInstall(f, fds, "x86_64").mode.kind).toBe("runs");
+    expect(expectAfterInstall(f, fds, "--seccomp", "x86_64").mode.kind).toBe("runs");
   });
 });
 
 describe("verification after the install", () => {
   test("each call must do what the filter says", () => {
     expect(outcomeProblem("prctl", { kind: "runs" }, ok(2))).toBeNull();
-    expect(outcomeProblem("prctl", { kind: "runs" }, fail("prctl", 1))).toBe("prctl failed with EPERM");
-    expect(outcomeProblem("prctl", { kind: "denied", errno: 1 }, fail("prctl", 1))).toBeNull();
+    expect(outcomeProblem("prctl", { kind: "runs" }, fail(Errno.of(1), "prctl"))).toBe("prctl failed with EPERM");
+    expect(outcomeProblem("prctl", { kind: "denied", errno: 1 }, fail(Errno.of(1), "prctl"))).toBeNull();
     expect(outcomeProblem("prctl", { kind: "denied", errno: 1 }, ok(0))).toBe("prctl returned 0, but the filter answers it with ERRNO(1)");
     expect(outcomeProblem("prctl", { kind: "denied", errno: 0 }, ok(0))).toBeNull();
   });

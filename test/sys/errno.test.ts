@@ -1,7 +1,7 @@
 // errno must be the failing call's, read right after it on the same thread, even under GC and
 // allocation pressure between calls.
 import { describe, expect, test } from "bun:test";
-import { EINVAL, ENOENT, errnoName } from "../../src/sys/errno.ts";
+import { EINVAL, ENOENT, EPERM, Errno } from "../../src/sys/errno.ts";
 import { capbsetRead, prctl } from "../../src/sys/prctl.ts";
 import { chdir, gettid } from "../../src/sys/process.ts";
 import { getresuid } from "../../src/sys/creds.ts";
@@ -35,8 +35,9 @@ describe("libc layer", () => {
   test("failures name the call and errno", () => {
     const r = prctl(23, 999);
     expect(r).toEqual({ ok: false, errno: EINVAL, call: "prctl(PR_CAPBSET_READ)" });
-    expect(errnoName(1)).toBe("EPERM");
-    expect(errnoName(4242)).toBe("errno 4242");
+    expect(Errno.of(1)).toBe(EPERM); // interned: compared by identity with the named constants
+    expect(Errno.of(1).name).toBe("EPERM");
+    expect(Errno.of(4242).name).toBe("errno 4242");
   });
 
   test("reads agree with what node reports", () => {
