@@ -5,6 +5,8 @@
 // here with its defaults unless the weakness is allowed by name (--allow-degraded).
 import { capName, TABLE_LAST_CAP } from "../caps/names.ts";
 import { EXIT } from "../exitCodes.ts";
+import { fromText } from "../text/bytes.ts";
+import { quote } from "../text/quote.ts";
 import { formatIdMap } from "./parse.ts";
 import type { DoctorFacts, Finding, Level } from "./schema.ts";
 
@@ -37,7 +39,7 @@ function boundingDrop(c: DoctorFacts["caps"]): Finding {
   const cause = c.setpcap_effective
     ? `PR_CAPBSET_DROP is refused (${c.bounding_drop.errno}) although CAP_SETPCAP is effective: an LSM (AppArmor/SELinux) or a seccomp filter denies it`
     : `bounding set cannot be cleared here (PR_CAPBSET_DROP: ${c.bounding_drop.errno}, no CAP_SETPCAP)`;
-  return f(id, "fail", `${cause}; sbx exec will refuse unless --allow-degraded bounding`);
+  return f(id, "fail", `${cause}; sbx exec keeps it, as inert and not degraded, for a non-root target under no_new_privs (e.g. --user app), and refuses (209) for a root target unless --allow-degraded bounding`);
 }
 
 function nnp(set: boolean): Finding {
@@ -103,15 +105,17 @@ function binary(b: DoctorFacts["binary"]): Finding[] {
     return [f("binary", "warn", "cannot inspect the sbx binary through /proc/self/exe (procfs not mounted?): its installation is unchecked")];
   }
   const never = "sbx must never be installed that way";
+  // The path is the kernel's, but it names files anyone may have created: shown escaped.
+  const path = quote(fromText(b.path));
   const out: Finding[] = [];
-  if (b.setuid) out.push(f("binary.setuid", "warn", `${b.path} is setuid (mode ${b.mode}): ${never}, and sbx exec refuses to run (chmod u-s ${b.path})`));
-  if (b.setgid) out.push(f("binary.setgid", "warn", `${b.path} is setgid (mode ${b.mode}): ${never}, and sbx exec refuses to run (chmod g-s ${b.path})`));
-  if (b.file_caps !== null) out.push(f("binary.file_caps", "warn", `${b.path} has file capabilities (${b.file_caps}): ${never}, and sbx exec refuses to run (setcap -r ${b.path})`));
-  if (b.file_caps_errno !== null) out.push(f("binary.file_caps", "warn", `cannot read security.capability of ${b.path} (${b.file_caps_errno}): whether it has file capabilities is unchecked`));
+  if (b.setuid) out.push(f("binary.setuid", "warn", `${path} is setuid (mode ${b.mode}): ${never}, and sbx exec refuses to run (chmod u-s ${path})`));
+  if (b.setgid) out.push(f("binary.setgid", "warn", `${path} is setgid (mode ${b.mode}): ${never}, and sbx exec refuses to run (chmod g-s ${path})`));
+  if (b.file_caps !== null) out.push(f("binary.file_caps", "warn", `${path} has file capabilities (${b.file_caps}): ${never}, and sbx exec refuses to run (setcap -r ${path})`));
+  if (b.file_caps_errno !== null) out.push(f("binary.file_caps", "warn", `cannot read security.capability of ${path} (${b.file_caps_errno}): whether it has file capabilities is unchecked`));
   if (b.replaceable_by_non_root.length) {
-    out.push(f("binary.writable", "warn", `${b.path} can be replaced by non-root (${b.replaceable_by_non_root.join("; ")}): whoever does runs code as root at the next start; install it root-owned and not group/world-writable`));
+    out.push(f("binary.writable", "warn", `${path} can be replaced by non-root (${b.replaceable_by_non_root.map((r) => quote(fromText(r)).slice(1, -1)).join("; ")}): whoever does runs code as root at the next start; install it root-owned and not group/world-writable`));
   }
-  if (!out.length) out.push(f("binary", "ok", `${b.path}: root-owned, not replaceable by non-root, no setuid/setgid bits or file capabilities`));
+  if (!out.length) out.push(f("binary", "ok", `${path}: root-owned, not replaceable by non-root, no setuid/setgid bits or file capabilities`));
   return out;
 }
 

@@ -12,7 +12,7 @@ import type { Vocabulary } from "../stepdown/plan.ts";
 import type { Failure } from "../stepdown/run.ts";
 import { describe, type SysFailure } from "../sys/result.ts";
 import { signalName } from "../sys/signals.ts";
-import { quote } from "../text/quote.ts";
+import { listText, quote } from "../text/quote.ts";
 import { capsHint, execHint, fdsHint, groupsHint, groupsText, idHint, prctlHint, seccompHint, sessionHint, workdirHint } from "./hints.ts";
 
 export interface Line {
@@ -64,7 +64,7 @@ function cause(op: Op, f: SysFailure, extra: { cap?: number; residual?: CapMask 
   }
 }
 
-const listOf = (g: readonly number[]) => `[${g.join(",")}]`;
+const listOf = listText;
 
 function boundingCause(extra: { cap?: number; residual?: CapMask }, _say: Vocabulary): string {
   const residual = extra.residual ?? 0n;

@@ -23,7 +23,7 @@ import type { IdSet, ProcessState } from "../state/types.ts";
 import { seccompHint } from "../render/hints.ts";
 import { describe } from "../sys/result.ts";
 import type { ByteString } from "../text/bytes.ts";
-import { listText } from "../text/quote.ts";
+import { listText, quote } from "../text/quote.ts";
 import type { Degradation, Degraded } from "./degrade.ts";
 import type { Expected, Op } from "./ops.ts";
 import { Refusal } from "./refusal.ts";
@@ -154,7 +154,8 @@ function capTarget(o: ExecOptions, f: CallerFacts, targetIsRoot: boolean, say: V
         const isAll = e.text.trim().toLowerCase() === "all";
         const removed = e.sign === "-" && (!isAll || key !== "boundingSet") ? e.item & keep : 0n;
         if (removed !== 0n) {
-          throw new Refusal("usage", `${say.option(key, `-${e.text}`)} removes ${capList(removed)}, which ${say.option("caps", o.caps)} keeps: these contradict each other; keep it out of one of them`);
+          // e.text parsed as a capability, so once trimmed it is a plain name or number.
+          throw new Refusal("usage", `${say.option(key, `-${e.text.trim()}`)} removes ${capList(removed)}, which ${say.option("caps", quote(o.caps!))} keeps: these contradict each other; keep it out of one of them`);
         }
       }
     }
@@ -168,7 +169,7 @@ function capTarget(o: ExecOptions, f: CallerFacts, targetIsRoot: boolean, say: V
     }
     const outside = inheritable & ~bounding;
     if (outside !== 0n) {
-      throw new Refusal("usage", `${capList(outside)} requested as inheritable/ambient but removed from the bounding set by ${say.option("boundingSet", o.boundingSet ?? "(unchanged)")}; add it to ${say.option("caps")} or the bounding set`);
+      throw new Refusal("usage", `${capList(outside)} requested as inheritable/ambient but removed from the bounding set by ${say.option("boundingSet", o.boundingSet === undefined ? "(unchanged)" : quote(o.boundingSet))}; add it to ${say.option("caps")} or the bounding set`);
     }
     if (ambient !== 0n && !f.ambientSet) {
       throw new Refusal("caps", `cannot make ${capList(ambient)} ambient: this kernel has no ambient capabilities (Linux < 4.3; /proc/thread-self/status shows no CapAmb)`);
@@ -236,7 +237,7 @@ function checkSecurebits(s: ProcessState, next: number, spec: ByteString, say: V
     const lock = securebitLockMask(fl);
     return (cur & lock) !== 0 && ((cur ^ next) & (lock | securebitMask(fl))) !== 0;
   });
-  const shown = say.option("securebits", spec);
+  const shown = say.option("securebits", quote(spec));
   if (changed.length) {
     throw new Refusal("securebits", `${shown}: ${changed.join(", ")} ${changed.length > 1 ? "are" : "is"} locked (current securebits 0x${cur.toString(16)}); a locked securebit cannot change, not even as root`);
   }

@@ -6,7 +6,7 @@ import { readSelfState } from "../state/self.ts";
 import { EACCES, ENODATA, ENOENT, EOPNOTSUPP } from "../sys/errno.ts";
 import { moveCloexecAbove } from "../sys/fd.ts";
 import { AT_FDCWD, O, openAt, readlink, stat } from "../sys/file.ts";
-import { atSecure, ensureStdio, getcwd, isOpen } from "../sys/process.ts";
+import { atSecure, ensureStdio, fdOpen, getcwd } from "../sys/process.ts";
 import { describe } from "../sys/result.ts";
 import { getxattr } from "../sys/xattr.ts";
 import { toText } from "../text/bytes.ts";
@@ -72,7 +72,9 @@ const RUNTIME_FDS = ["anon_inode:[eventpoll]", "anon_inode:[eventfd]"];
 function checkCallerFds(keep: number, listen: number, say: Vocabulary, preserve: number): void {
   const asked = () => [listen ? `LISTEN_FDS=${listen}` : "", preserve ? say.option("preserveFds", String(preserve)) : ""].filter(Boolean).join(" and ");
   for (let fd = 3; fd < 3 + keep; fd++) {
-    if (!isOpen(fd)) throw new Refusal("fds", `${asked()} keeps fds 3-${2 + keep}, but fd ${fd} is not open: the caller passed fewer fds`);
+    const open = fdOpen(fd);
+    if (!open.ok) throw new Refusal("fds", `${asked()} keeps fds 3-${2 + keep}, but whether fd ${fd} is open cannot be told: ${describe(open)}`);
+    if (!open.value) throw new Refusal("fds", `${asked()} keeps fds 3-${2 + keep}, but fd ${fd} is not open: the caller passed fewer fds`);
     const link = readlink(`/proc/self/fd/${fd}`);
     if (link.ok && RUNTIME_FDS.includes(link.value)) {
       throw new Refusal("fds", `${asked()} keeps fds 3-${2 + keep}, but fd ${fd} is ${toText(link.value)}, which sbx's runtime opened itself: the caller passed fewer fds (sbx cannot hand on an eventpoll or eventfd)`);

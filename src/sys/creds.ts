@@ -1,3 +1,4 @@
+import { listText } from "../text/quote.ts";
 import { errno, libc } from "./libc.ts";
 import { fail, ok, type SysResult } from "./result.ts";
 
@@ -36,6 +37,6 @@ export function setgroups(gids: readonly number[]): SysResult {
   const buf = new Uint32Array(Math.max(gids.length, 1));
   buf.set(gids);
   return libc.setgroups(gids.length, buf) < 0
-    ? fail(errno(), `setgroups([${gids.join(",")}])`)
+    ? fail(errno(), `setgroups(${listText(gids)})`)
     : ok(0);
 }

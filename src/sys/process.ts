@@ -2,7 +2,7 @@
 import { ptr } from "bun:ffi";
 import { type ByteString, fromBytes } from "../text/bytes.ts";
 import { quote } from "../text/quote.ts";
-import { Errno } from "./errno.ts";
+import { EBADF, Errno } from "./errno.ts";
 import { cstr, errno, libc, SYS } from "./libc.ts";
 import { fail, ok, type SysResult } from "./result.ts";
 
@@ -49,14 +49,24 @@ export function exit(code: number): never {
 
 export const isTerminal = (fd: number) => libc.isatty(fd) === 1;
 
+/** Whether fd is open: EBADF means closed; any other error is an answer sbx cannot use. */
+export function fdOpen(fd: number): SysResult<boolean> {
+  if (libc.fcntl(fd, F_GETFD, 0) >= 0) return ok(true);
+  const e = errno();
+  return e === EBADF ? ok(false) : fail(e, `fcntl(${fd}, F_GETFD)`);
+}
+
 export function isOpen(fd: number): boolean {
-  return libc.fcntl(fd, F_GETFD, 0) >= 0;
+  const r = fdOpen(fd);
+  return r.ok && r.value;
 }
 
 /** Open /dev/null onto each of fds 0..2 that is closed, before anything else can land there. */
 export function ensureStdio(): SysResult {
   for (let fd = 0; fd <= 2; fd++) {
-    if (isOpen(fd)) continue;
+    const open = fdOpen(fd);
+    if (!open.ok) return open;
+    if (open.value) continue;
     const n = libc.openat(AT_FDCWD, cstr("/dev/null"), O_RDWR, 0);
     if (n < 0) return fail(errno(), "open(/dev/null)");
     if (n !== fd) {

@@ -137,7 +137,7 @@ describe("sbx doctor --json in real lanes", () => {
     expect(finding(r, "caps.bounding_drop")).toEqual({
       id: "caps.bounding_drop",
       level: "fail",
-      text: "bounding set cannot be cleared here (PR_CAPBSET_DROP: EPERM, no CAP_SETPCAP); sbx exec will refuse unless --allow-degraded bounding",
+      text: "bounding set cannot be cleared here (PR_CAPBSET_DROP: EPERM, no CAP_SETPCAP); sbx exec keeps it, as inert and not degraded, for a non-root target under no_new_privs (e.g. --user app), and refuses (209) for a root target unless --allow-degraded bounding",
     });
     expect(code).toBe(1);
   });

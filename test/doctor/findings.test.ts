@@ -50,7 +50,7 @@ describe("classification", () => {
     expect(level(x, "caps.setpcap")).toBe("info");
     expect(level(x, "caps.bounding_drop")).toBe("fail");
     expect(text(x, "caps.bounding_drop")).toBe(
-      "bounding set cannot be cleared here (PR_CAPBSET_DROP: EPERM, no CAP_SETPCAP); sbx exec will refuse unless --allow-degraded bounding",
+      "bounding set cannot be cleared here (PR_CAPBSET_DROP: EPERM, no CAP_SETPCAP); sbx exec keeps it, as inert and not degraded, for a non-root target under no_new_privs (e.g. --user app), and refuses (209) for a root target unless --allow-degraded bounding",
     );
     expect(exitCodeOf(findingsOf(x))).toBe(1);
   });

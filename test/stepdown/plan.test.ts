@@ -120,7 +120,7 @@ describe("plan", () => {
   });
 
   test.each([
-    [["--caps", "net_raw", "--bounding-set", "-net_raw"], "--bounding-set -net_raw removes cap_net_raw, which --caps net_raw keeps"],
+    [["--caps", "net_raw", "--bounding-set", "-net_raw"], "--bounding-set -net_raw removes cap_net_raw, which --caps \"net_raw\" keeps"],
     [["--caps", "net_raw", "--ambient-caps", "-all"], "--ambient-caps -all removes cap_net_raw"],
     [["--caps", "net_raw", "--inh-caps", "-net_raw"], "--inh-caps -net_raw removes cap_net_raw"],
     [["--caps", "net_raw,chown", "--bounding-set", "-all,-chown"], "--bounding-set -chown removes cap_chown"],
