@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { capBit, fullMask } from "../../src/caps/mask.ts";
 import { applyCapEdits, CapSpecError, parseCap, parseCapList } from "../../src/caps/spec.ts";
+import { CASES, pieces, rng } from "../support/random.ts";
 
 const LAST = 40;
 
@@ -70,5 +71,25 @@ describe("applyCapEdits (setpriv syntax)", () => {
     ["-all,", /empty item/],
   ])("%p is rejected", (spec, msg) => {
     expect(() => applyCapEdits(all, spec, LAST)).toThrow(msg);
+  });
+});
+
+describe("property: random capability lists and edits", () => {
+  const PIECES = ["+", "-", ",", "all", "net_raw", "cap_", "CAP_SYS_ADMIN", "40", "41", "63", "99", " ", "\n", "chown", "x", "0"];
+
+  test(`${CASES} texts: a mask within the kernel's caps, or a one-line CapSpecError`, () => {
+    const next = rng(3);
+    for (let i = 0; i < CASES; i++) {
+      const text = pieces(next, PIECES, 6);
+      for (const parse of [() => parseCapList(text, LAST), () => applyCapEdits(fullMask(LAST), text, LAST), () => applyCapEdits(0n, text, LAST)]) {
+        try {
+          const m = parse();
+          expect(m & ~fullMask(LAST)).toBe(0n);
+        } catch (e) {
+          if (!(e instanceof CapSpecError)) throw e;
+          expect(e.message).not.toContain("\n");
+        }
+      }
+    }
   });
 });

@@ -97,8 +97,8 @@ describe("T-G2 --pdeathsig", () => {
     await parent.exited;
     const workloadPid = Number(readFileSync(ready, "utf8"));
     if (expectSignal) {
-      await until("the workload's TERM trap", () => existsSync(got));
-      expect(readFileSync(got, "utf8")).toBe("got\n");
+      // The trap's redirection creates the file before echo writes it.
+      await until("the workload's TERM trap", () => existsSync(got) && readFileSync(got, "utf8") === "got\n");
     } else {
       await Bun.sleep(200);
       expect(existsSync(got)).toBe(false);
@@ -140,7 +140,7 @@ describe("T-B10 --securebits", () => {
     expect(capEff).toBe("CapEff:\t0000000000000100");
     expect(rest).toEqual([]);
     expect(r.code).toBe(210);
-    expect(r.stderr).toContain("sbx exec: securebits: --securebits -noroot: noroot is locked");
+    expect(r.stderr).toContain('sbx exec: securebits: --securebits "-noroot": noroot is locked');
     expect(existsSync(m)).toBe(false);
   });
 });

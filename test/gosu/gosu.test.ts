@@ -2,7 +2,7 @@
 // through both (each as a program named "gosu" found in PATH), comparing stdout, the stderr
 // shape and the exit code. Deliberate differences are listed and asserted on their own.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireTools } from "../support/privileged.ts";
@@ -116,5 +116,80 @@ describe("gosu mode: deliberate differences and additions", () => {
     const typo = gosu(ours, ["nobody", "true"], { SBX_BOUNDNG_SET: "-all" });
     expect(typo.code).toBe(1);
     expect(typo.stderr).toContain('unknown "SBX_BOUNDNG_SET"');
+  });
+});
+
+describe("gosu mode = gosu 1.14, where sbx used to differ", () => {
+  const both = (cmd: (gosu: string) => string[], env: Record<string, string> = {}) =>
+    [ours, theirs].map((dir) => {
+      const r = run(cmd(join(dir, "gosu")), { env: { PATH: `${dir}:${BASE_PATH}`, ...env } });
+      return { code: r.code, stdout: normalise(r.stdout), stderr: normalise(r.stderr) };
+    });
+
+  test("usage names the basename of argv[0], invoked by full path too", () => {
+    const [a, b] = both((g) => [g]);
+    expect(a).toEqual(b!);
+    expect(a!.stderr).toStartWith("Usage: gosu user-spec command [args]");
+  });
+
+  test("a non-root caller gets gosu's own line: operation not permitted", () => {
+    const [a, b] = both((g) => ["setpriv", "--reuid", "1000", "--regid", "1000", "--clear-groups", g, "root", "true"]);
+    expect(a).toEqual(b!);
+    expect(a!.stderr).toBe('error: failed switching to "root": operation not permitted\n');
+  });
+
+  test("bytes pass unchanged: an argument, a variable and a command path holding \\xff", () => {
+    mkdirSync(join(tmp, "bytes"), { recursive: true, mode: 0o755 });
+    chmodSync(tmp, 0o755);
+    const script = `v=$(printf 'a\\377b'); cmd=$(printf '${tmp}/bytes/tool\\377'); printf '#!/bin/sh\\nprintf %%s "$1$V" | od -An -tx1\\n' > "$cmd"; chmod 755 "$cmd"; V="$v" exec gosu nobody "$cmd" "$v"`;
+    const [a, b] = both(() => ["sh", "-c", script]);
+    expect(a).toEqual(b!);
+    expect(a!.stdout.trim()).toBe("61 ff 62 61 ff 62");
+  });
+
+  test("a variable given twice: the first counts, for the lookup and for the workload, as in Go", () => {
+    // execve with a hand-made environment block: PATH twice, KEEP twice.
+    const py = (g: string) => `import ctypes; libc = ctypes.CDLL(None); a = lambda xs: (ctypes.c_char_p * (len(xs) + 1))(*[x.encode() for x in xs], None); libc.execve(b"${g}", a(["gosu", "nobody", "sh", "-c", "env | grep -E '^(PATH|KEEP)='"]), a(["PATH=/usr/bin:/bin", "KEEP=first", "PATH=/nonexistent", "KEEP=second"]))`;
+    const [a, b] = both((g) => ["/usr/bin/python3", "-c", py(g)]);
+    expect(a).toEqual(b!);
+    expect(a!.stdout.trim().split("\n").sort()).toEqual(["KEEP=first", "PATH=/usr/bin:/bin"]);
+  });
+
+  test("an SBX_* variable given twice is refused (which one was meant is not sbx's to guess)", () => {
+    const py = `import ctypes; libc = ctypes.CDLL(None); a = lambda xs: (ctypes.c_char_p * (len(xs) + 1))(*[x.encode() for x in xs], None); libc.execve(b"${join(ours, "gosu")}", a(["gosu", "nobody", "true"]), a(["PATH=/usr/bin:/bin", "SBX_BOUNDING_SET=-all", "SBX_BOUNDING_SET=+all"]))`;
+    const r = run(["/usr/bin/python3", "-c", py]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('error: "SBX_BOUNDING_SET" given more than once in the environment; set each SBX_* variable once\n');
+  });
+
+  describe("in a mount namespace with its own /etc/passwd", () => {
+    const etc = join(tmp, "etc");
+    mkdirSync(etc, { recursive: true });
+    writeFileSync(join(etc, "passwd"), Buffer.concat([
+      Buffer.from("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/nonexistent:/bin/sh\n"),
+      Buffer.from("svc:x:4242:4242::/home/caf\xe9:/bin/sh\n", "latin1"),
+      Buffer.from("svc:x:4242:0::/root:/bin/sh\nempty:x:4243:4243:::/bin/sh\n"),
+    ]));
+    writeFileSync(join(etc, "group"), "root:x:0:\nnogroup:x:65534:\n");
+    const inNs = (g: string, ...args: string[]) => ["unshare", "-m", "--propagation", "private", "sh", "-c", `mount --bind ${etc}/passwd /etc/passwd && mount --bind ${etc}/group /etc/group && exec "$@"`, "sh", g, ...args];
+
+    test.each(["svc", "4242"])("the first matching entry wins, whatever bytes its home holds (%s)", (spec) => {
+      const [a, b] = both((g) => inNs(g, spec, "sh", "-c", 'id -g; printf %s "$HOME" | od -An -c'));
+      expect(a).toEqual(b!);
+      expect(a!.stdout).toStartWith("4242\n");
+      expect(a!.stdout).toContain("c   a   f 351");
+    });
+
+    test("an empty home field gives HOME=\"\", as in gosu", () => {
+      const [a, b] = both((g) => inNs(g, "empty", "sh", "-c", 'echo "[$HOME]"'));
+      expect(a).toEqual(b!);
+      expect(a!.stdout).toBe("[]\n");
+    });
+
+    test("a uid without an entry keeps the caller's gid, as gosu does (0 in an entrypoint)", () => {
+      const [a, b] = both((g) => inNs(g, "5000", "id"));
+      expect(a).toEqual(b!);
+      expect(a!.stdout).toBe("uid=5000 gid=0(root) groups=0(root)\n");
+    });
   });
 });

@@ -92,3 +92,21 @@ describe("--env K=V", () => {
     expect(workloadEnv(block(), alice, { resetEnv: true, set }).get("PATH")).toBe("/app/bin");
   });
 });
+
+describe("property: random environment blocks", () => {
+  const { CASES, pick, rng } = require("../support/random.ts") as typeof import("../support/random.ts");
+  const ENTRIES = ["A=1", "A=2", "PATH=/bin", "PATH=/x", "=", "=x", "NOEQ", "B=\xff", "SBX_CAPS=all", "SBX_CAPS=", "HOME=/h"];
+
+  test(`${CASES} blocks: each name once, the first value wins, nothing is changed`, () => {
+    const next = rng(17);
+    for (let i = 0; i < CASES; i++) {
+      const raw = Array.from({ length: Math.floor(next() * 8) }, () => pick(next, ENTRIES));
+      const env = Environment.fromBlock(raw);
+      const names = env.names();
+      expect(new Set(names).size).toBe(names.length);
+      for (const n of names) expect(env.get(n)).toBe(raw.find((e) => e.startsWith(`${n}=`))!.slice(n.length + 1));
+      for (const e of env.toBlock()) expect(raw).toContain(e);
+      expect(Environment.duplicates(raw).every((n) => raw.filter((e) => e.startsWith(`${n}=`)).length > 1)).toBe(true);
+    }
+  });
+});

@@ -156,3 +156,21 @@ describe("readUserDb", () => {
     });
   });
 });
+
+describe("property: random bytes as /etc/passwd and /etc/group", () => {
+  const { CASES, bytes, pieces, rng } = require("../support/random.ts") as typeof import("../support/random.ts");
+  const P = ["root", ":", "x", "0", "00", "1000", "-1", "+", "#", "\n", " ", "\xff", "\xc2\xa0", "", "2147483648", "/bin/sh", ","];
+
+  test(`${CASES} files: no exception, ids in range, uid/gid 0 only from a field that says exactly 0`, () => {
+    const next = rng(13);
+    for (let i = 0; i < CASES; i++) {
+      const text = next() < 0.5 ? bytes(next, 120) : pieces(next, P, 30);
+      for (const e of parsePasswd(text)) {
+        for (const id of [e.uid, e.gid]) expect(Number.isInteger(id) && id >= 0 && id <= 2 ** 31 - 1).toBe(true);
+        const line = text.split("\n").find((l) => l.includes(e.name) && l.includes(`:${e.uid}:`))!;
+        expect(line).toBeDefined();
+      }
+      for (const g of parseGroup(text)) expect(g.gid >= 0 && g.gid <= 2 ** 31 - 1).toBe(true);
+    }
+  });
+});

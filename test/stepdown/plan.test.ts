@@ -316,3 +316,46 @@ describe("verify comparison", () => {
     expect(compareState(want, { ...ok, noNewPrivs: false })[0]).toContain("no_new_privs");
   });
 });
+
+describe("property: random option sets on random callers", () => {
+  const { CASES, pick, rng } = require("../support/random.ts") as typeof import("../support/random.ts");
+  const { Refusal } = require("../../src/stepdown/refusal.ts") as typeof import("../../src/stepdown/refusal.ts");
+  const OPTIONS: string[][] = [
+    [], ["--caps", "net_raw"], ["--caps", "sys_admin,chown"], ["--bounding-set", "-net_raw"], ["--bounding-set", "-all,+kill"], ["--inh-caps", "+kill"],
+    ["--ambient-caps", "-all"], ["--ambient-caps", "+net_bind_service"], ["--securebits", "+noroot"], ["--allow-new-privs"], ["--allow-degraded", "bounding"],
+    ["--allow-degraded", "nnp"], ["--groups", "clear"], ["--pdeathsig", "TERM"], ["--workdir", "/"], ["--new-session"], ["--preserve-fds", "2"],
+  ];
+  const CALLERS = [caller(), caller({}, 0n), caller({ noNewPrivs: true }), caller({ uid: ids(1000), gid: ids(1000), groups: [] }, 0n), caller({ uid: ids(1000), gid: ids(1000), groups: [] }, 0xa82c25fbn), caller({ securebits: 0x20 })];
+  const USERS = [null, app, { ...app, uid: 0, gid: 0, groups: [0] }, { ...app, uid: 0, gid: 1000, groups: [1000] }, { ...app, uid: 1000, gid: 0, groups: [0] }];
+
+  test(`${CASES} plans: a refusal before any operation, or operations whose target ids are exactly the identity`, () => {
+    const next = rng(19);
+    for (let i = 0; i < CASES; i++) {
+      const args = [...new Set(Array.from({ length: Math.floor(next() * 4) }, () => pick(next, OPTIONS)))].filter((o, j, all) => all.findIndex((x) => x[0] === o[0]) === j).flat();
+      const state = pick(next, CALLERS);
+      const identity = pick(next, USERS);
+      const droppable = next() < 0.5;
+      let p: ReturnType<typeof plan>;
+      try {
+        p = plan([...(identity ? ["--user", "x"] : []), ...args], facts(state, droppable), identity);
+      } catch (e) {
+        if (!(e instanceof Refusal) && !(e instanceof UsageError)) throw e;
+        expect(e.message).not.toContain("\n");
+        continue;
+      }
+      const want = opOf(p, "verify")!.expected;
+      const uid = identity ? identity.uid : state.uid.effective;
+      const gid = identity ? identity.gid : state.gid.effective;
+      expect(want.uid.effective).toBe(uid);
+      expect(want.gid.effective).toBe(gid);
+      // uid/gid 0 only when the identity (or the caller staying itself) says 0.
+      if (opOf(p, "setresuid")) expect(opOf(p, "setresuid")!.uid).toBe(identity!.uid);
+      if (opOf(p, "setresgid")) expect(opOf(p, "setresgid")!.gid).toBe(identity!.gid);
+      // The last operations are always the same, in this order.
+      expect(kinds(p).slice(-2)).toEqual(["resetSignals", "execve"]);
+      expect(kinds(p)[0]).toBe("fds");
+      // A non-root target can never get root back.
+      if (want.uid.effective !== 0 && (want.effective ?? 0n) === 0n) expect(want.regain.uid).toBe(true);
+    }
+  });
+});

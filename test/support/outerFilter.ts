@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, expect } from "bun:test";
+import { expect } from "bun:test";
 import { run, SBX } from "./sbx.ts";
 
 const INSTALL = `
@@ -26,22 +26,30 @@ export interface Rule {
   args?: { index: number; value: number; op: string }[];
 }
 
-const dir = mkdtempSync(join(tmpdir(), "sbx-outer-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const helper = join(dir, "install.py");
-writeFileSync(helper, INSTALL);
+// Shared by every test file that imports this module (bun caches it), so removed at exit, not afterAll.
+let dir: string | null = null;
 let seq = 0;
+function scratch(): string {
+  if (dir === null) {
+    const made = mkdtempSync(join(tmpdir(), "sbx-outer-"));
+    process.on("exit", () => rmSync(made, { recursive: true, force: true }));
+    writeFileSync(join(made, "install.py"), INSTALL);
+    dir = made;
+  }
+  return dir;
+}
 
 /**
  * A `via` prefix that runs the command under a filter answering these rules (everything else
  * allowed); with `nnp`, no_new_privs is set first, as a runtime with allowPrivilegeEscalation false does.
  */
 export function outerFilter(rules: Rule[], { nnp = false } = {}): string[] {
+  const d = scratch();
   const n = seq++;
-  const profile = join(dir, `p${n}.json`);
-  const bpf = join(dir, `p${n}.bpf`);
+  const profile = join(d, `p${n}.json`);
+  const bpf = join(d, `p${n}.bpf`);
   writeFileSync(profile, JSON.stringify({ defaultAction: "SCMP_ACT_ALLOW", syscalls: rules.map((r) => ({ action: "SCMP_ACT_ERRNO", ...r })) }));
   const c = run([SBX, "seccomp", "compile", profile, "-o", bpf]);
   expect(c.stderr).toBe("");
-  return ["env", `OUTER_NNP=${nnp ? 1 : 0}`, "/usr/bin/python3", "-S", "-I", helper, bpf];
+  return ["env", `OUTER_NNP=${nnp ? 1 : 0}`, "/usr/bin/python3", "-S", "-I", join(d, "install.py"), bpf];
 }
