@@ -15,4 +15,8 @@ export function describeTarget(target: string): string {
   return `linux-${m[1]}${m[2] ? `-${m[2]}` : ""} ${m[3] ? "musl" : "glibc"}`;
 }
 
-export const versionLine = () => `sbx ${VERSION} (${describeTarget(BUILD_TARGET)})`;
+/**
+ * "sbx 0.1.0 (linux-x64 glibc, bun 1.4.5)". The Bun version is read from the runtime at run time,
+ * not baked in at build time: it names the runtime this binary really carries.
+ */
+export const versionLine = () => `sbx ${VERSION} (${describeTarget(BUILD_TARGET)}, bun ${Bun.version})`;
