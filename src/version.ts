@@ -1,8 +1,8 @@
-import pkg from "../package.json" with { type: "json" };
+import { version } from "../package.json" with { type: "json" };
 
 declare const SBX_BUILD_TARGET: string | undefined;
 
-export const VERSION: string = pkg.version;
+export const VERSION: string = version;
 
 /** The `bun build --target` this binary was compiled for, e.g. "bun-linux-x64" (glibc). */
 export const BUILD_TARGET: string =
