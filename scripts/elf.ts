@@ -2,7 +2,7 @@
 // interpreter (the loader the kernel starts) and NEEDED libraries. `bun build --compile` given a
 // runtime of the wrong architecture still exits 0 and writes a binary for the runtime's
 // architecture under the target's name, so every build is checked against its target here.
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 
 /** Class and byte order need no field: readElf accepts only 64-bit little-endian files. */
 export interface ElfFacts {
@@ -16,36 +16,51 @@ const PT_DYNAMIC = 2, PT_INTERP = 3, PT_LOAD = 1, DT_NEEDED = 1n, DT_STRTAB = 5n
 
 /** Reads a 64-bit little-endian ELF file; anything else is an error naming what it is. */
 export function readElf(file: string): ElfFacts {
-  const b = readFileSync(file);
-  if (b.length < 64 || b.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${file}: not an ELF file`);
-  const machineNr = b.readUInt16LE(18);
-  const machine = MACHINES[machineNr] ?? `machine ${machineNr}`;
-  if (b[4] !== 2 || b[5] !== 1) throw new Error(`${file}: ELF${b[4] === 1 ? 32 : "?"} ${b[5] === 2 ? "big" : "little"}-endian ${machine}, not a 64-bit little-endian executable`);
+  // Positional reads of the headers only: the binaries are over 100 MB.
+  const fd = openSync(file, "r");
+  try {
+    const at = (offset: number, length: number) => {
+      const buf = Buffer.alloc(length);
+      return buf.subarray(0, readSync(fd, buf, 0, length, offset));
+    };
+    const cString = (offset: number) => {
+      const b = at(offset, 256);
+      return b.toString("latin1", 0, b.indexOf(0));
+    };
+    const h = at(0, 64);
+    if (h.length < 64 || h.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${file}: not an ELF file`);
+    const machineNr = h.readUInt16LE(18);
+    const machine = MACHINES[machineNr] ?? `machine ${machineNr}`;
+    if (h[4] !== 2 || h[5] !== 1) throw new Error(`${file}: ELF${h[4] === 1 ? 32 : "?"} ${h[5] === 2 ? "big" : "little"}-endian ${machine}, not a 64-bit little-endian executable`);
 
-  const phoff = Number(b.readBigUInt64LE(32)), phentsize = b.readUInt16LE(54), phnum = b.readUInt16LE(56);
-  const headers = Array.from({ length: phnum }, (_, i) => {
-    const at = phoff + i * phentsize;
-    return { type: b.readUInt32LE(at), offset: Number(b.readBigUInt64LE(at + 8)), vaddr: Number(b.readBigUInt64LE(at + 16)), filesz: Number(b.readBigUInt64LE(at + 32)) };
-  });
-  const cString = (at: number) => b.toString("latin1", at, b.indexOf(0, at));
+    const phoff = Number(h.readBigUInt64LE(32)), phentsize = h.readUInt16LE(54), phnum = h.readUInt16LE(56);
+    const ph = at(phoff, phentsize * phnum);
+    const headers = Array.from({ length: phnum }, (_, i) => {
+      const o = i * phentsize;
+      return { type: ph.readUInt32LE(o), offset: Number(ph.readBigUInt64LE(o + 8)), vaddr: Number(ph.readBigUInt64LE(o + 16)), filesz: Number(ph.readBigUInt64LE(o + 32)) };
+    });
 
-  const interp = headers.find((h) => h.type === PT_INTERP);
-  const dynamic = headers.find((h) => h.type === PT_DYNAMIC);
-  const needed: string[] = [];
-  if (dynamic) {
-    const entries: [bigint, bigint][] = [];
-    for (let at = dynamic.offset; at < dynamic.offset + dynamic.filesz; at += 16) {
-      const tag = b.readBigInt64LE(at);
-      if (tag === 0n) break;
-      entries.push([tag, b.readBigUInt64LE(at + 8)]);
+    const interp = headers.find((p) => p.type === PT_INTERP);
+    const dynamic = headers.find((p) => p.type === PT_DYNAMIC);
+    const needed: string[] = [];
+    if (dynamic) {
+      const d = at(dynamic.offset, dynamic.filesz);
+      const entries: [bigint, bigint][] = [];
+      for (let o = 0; o + 16 <= d.length; o += 16) {
+        const tag = d.readBigInt64LE(o);
+        if (tag === 0n) break;
+        entries.push([tag, d.readBigUInt64LE(o + 8)]);
+      }
+      // DT_STRTAB is a virtual address: the PT_LOAD segment holding it maps it back to a file offset.
+      const strtab = Number(entries.find(([t]) => t === DT_STRTAB)?.[1] ?? -1);
+      const seg = headers.find((p) => p.type === PT_LOAD && strtab >= p.vaddr && strtab < p.vaddr + p.filesz);
+      if (!seg) throw new Error(`${file}: dynamic string table not in any loaded segment`);
+      for (const [tag, val] of entries) if (tag === DT_NEEDED) needed.push(cString(strtab - seg.vaddr + seg.offset + Number(val)));
     }
-    // DT_STRTAB is a virtual address: the PT_LOAD segment holding it maps it back to a file offset.
-    const strtab = Number(entries.find(([t]) => t === DT_STRTAB)?.[1] ?? -1);
-    const seg = headers.find((h) => h.type === PT_LOAD && strtab >= h.vaddr && strtab < h.vaddr + h.filesz);
-    if (!seg) throw new Error(`${file}: dynamic string table not in any loaded segment`);
-    for (const [tag, val] of entries) if (tag === DT_NEEDED) needed.push(cString(strtab - seg.vaddr + seg.offset + Number(val)));
+    return { machine, interpreter: interp ? cString(interp.offset) : null, needed };
+  } finally {
+    closeSync(fd);
   }
-  return { machine, interpreter: interp ? cString(interp.offset) : null, needed };
 }
 
 /** What each `bun build --target` must produce; a runtime that links more fails the build. */

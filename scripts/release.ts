@@ -23,7 +23,7 @@ interface Target {
 }
 export const TARGETS: Target[] = [
   { name: "linux-x64", bun: "bun-linux-x64", runtime: "@oven/bun-linux-x64", tested: "run by `npm test` in real runc containers (Debian and distroless-like roots, rootful and rootless)" },
-  { name: "linux-arm64", bun: "bun-linux-arm64", runtime: "@oven/bun-linux-aarch64", tested: "run by `npm run test:arm64` in an arm64 Debian root under qemu-user-static, rootful and rootless" },
+  { name: "linux-arm64", bun: "bun-linux-arm64", runtime: "@oven/bun-linux-aarch64", tested: "run by `npm test` in real runc containers over an arm64 Debian root under qemu-user-static, rootful and rootless" },
   { name: "linux-x64-musl", bun: "bun-linux-x64-musl", runtime: "@oven/bun-linux-x64-musl", tested: "built, not run here: Debian has no musl libstdc++.so.6 (ELF header and NEEDED checked)" },
   { name: "linux-arm64-musl", bun: "bun-linux-arm64-musl", runtime: "@oven/bun-linux-aarch64-musl", tested: "built, not run here: Debian has no musl libstdc++.so.6 (ELF header and NEEDED checked)" },
 ];
@@ -44,7 +44,7 @@ function sh(cmd: string[], cwd = ROOT): string {
 }
 
 /** The locked runtime package, packed by npm and verified, unpacked in `dir`; returns its bun binary and licence. */
-function fetchRuntime(name: string, dir: string) {
+export function fetchRuntime(name: string, dir: string) {
   const { version, integrity } = locked(name);
   const [packed] = JSON.parse(sh(["npm", "pack", `${name}@${version}`, "--pack-destination", dir, "--json", "--silent"])) as { filename: string }[];
   const tarball = join(dir, packed!.filename);
