@@ -37,7 +37,12 @@ const BINFMT = "/proc/sys/fs/binfmt_misc";
 const QEMU_CONF = "/usr/lib/binfmt.d/qemu-aarch64.conf"; // from qemu-user-static
 
 /** The kernel runs aarch64 ELF files through qemu, with F (the interpreter opened once, so it works inside containers). */
-const binfmtReady = () => existsSync(`${BINFMT}/qemu-aarch64`) && /^enabled$/m.test(readFileSync(`${BINFMT}/qemu-aarch64`, "utf8")) && /^flags: .*F/m.test(readFileSync(`${BINFMT}/qemu-aarch64`, "utf8"));
+function binfmtReady(): boolean {
+  const entry = `${BINFMT}/qemu-aarch64`;
+  if (!existsSync(entry)) return false;
+  const text = readFileSync(entry, "utf8");
+  return /^enabled$/m.test(text) && /^flags: .*F/m.test(text);
+}
 
 function run(cmd: string[], what: string): void {
   const p = Bun.spawnSync(cmd, { cwd: ROOT, stdout: "inherit", stderr: "inherit", env: { ...process.env, PATH } });
