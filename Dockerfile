@@ -1,7 +1,8 @@
 # The image sbx is copied from: FROM scratch, holding nothing but /sbx (the glibc build) and
 # /sbx-musl (the musl build), for linux/amd64 and linux/arm64. Build it after `npm run release`:
 #
-#   docker buildx build --platform linux/amd64,linux/arm64 -t sbx:0.1.0 .
+#   docker build -t sbx:0.1.0 .
+#   docker buildx build --platform linux/amd64,linux/arm64 -t registry.example/sbx:0.1.0 --push .
 #
 # and use it from another image's Dockerfile (README.md, "Into an image"):
 #

@@ -22,7 +22,7 @@ const PACKAGES: [ready: () => boolean, pkg: string[]][] = [
   [() => ["setpriv", "unshare", "prlimit", "setsid"].every(has), ["util-linux"]],
   [() => has("mount"), ["mount"]],
   [() => existsSync("/usr/bin/python3"), ["python3"]],
-  [() => Bun.spawnSync(["/usr/bin/python3", "-c", "import seccomp"]).exitCode === 0, ["python3-seccomp"]], // the libseccomp comparison
+  [() => existsSync("/usr/bin/python3") && Bun.spawnSync(["/usr/bin/python3", "-c", "import seccomp"]).exitCode === 0, ["python3-seccomp"]], // the libseccomp comparison
   [() => has("gosu"), ["gosu"]], // gosu side by side
   [() => has("gcc"), ["gcc", "libc6-dev"]], // small test helpers
   [() => has("runc"), ["runc"]], // real OCI containers
@@ -44,13 +44,16 @@ function binfmtReady(): boolean {
   return /^enabled$/m.test(text) && /^flags: .*F/m.test(text);
 }
 
+/** A failure before any test ran still ends with the summary line CI reads. */
+function fail(line: string): never {
+  say(line);
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
+
 function run(cmd: string[], what: string): void {
-  const p = Bun.spawnSync(cmd, { cwd: ROOT, stdout: "inherit", stderr: "inherit", env: { ...process.env, PATH } });
-  if (p.exitCode !== 0) {
-    say(`${what} failed (${cmd.join(" ")} exited ${p.exitCode})`);
-    console.log("0 passed, 1 failed");
-    process.exit(1);
-  }
+  const p = Bun.spawnSync(cmd, { cwd: ROOT, stdout: "inherit", stderr: "inherit", env: { ...process.env, PATH, DEBIAN_FRONTEND: "noninteractive" } });
+  if (p.exitCode !== 0) fail(`${what} failed (${cmd.join(" ")} exited ${p.exitCode})`);
 }
 
 const missing = PACKAGES.filter(([ready]) => !ready()).flatMap(([, pkg]) => pkg);
@@ -62,7 +65,7 @@ if (!IS_ROOT) {
     ...(binfmtReady() ? [] : [`the qemu-aarch64 binfmt_misc entry (registered from ${QEMU_CONF} by npm test as root)`]),
   ];
   if (lacks.length) {
-    say(`not root and missing ${lacks.join("; ")}`);
+    say(`not root and missing ${lacks.join("; ")}`); // one line, and no test has run
     process.exit(1);
   }
 }
@@ -74,10 +77,7 @@ if (missing.length) {
 if (!binfmtReady()) {
   if (!existsSync(`${BINFMT}/register`)) run(["mount", "-t", "binfmt_misc", "binfmt_misc", BINFMT], "mounting binfmt_misc");
   if (!existsSync(`${BINFMT}/qemu-aarch64`)) writeFileSync(`${BINFMT}/register`, readFileSync(QEMU_CONF, "utf8").trim());
-  if (!binfmtReady()) {
-    say(`${BINFMT}/qemu-aarch64 is registered without the F flag or disabled: the arm64 lanes cannot run in containers`);
-    process.exit(1);
-  }
+  if (!binfmtReady()) fail(`${BINFMT}/qemu-aarch64 is registered without the F flag or disabled: the arm64 lanes cannot run in containers`);
 }
 
 run([process.execPath, "run", "scripts/build.ts"], "building dist/sbx");
@@ -85,9 +85,7 @@ run([process.execPath, "run", "scripts/release.ts"], "building the release");
 try {
   ensureRoots(ROOTS, say);
 } catch (e) {
-  say(`building the test roots failed: ${e instanceof Error ? e.message : e}`);
-  console.log("0 passed, 1 failed");
-  process.exit(1);
+  fail(`building the test roots failed: ${e instanceof Error ? e.message : e}`);
 }
 
 mkdirSync(join(ROOT, ".tmp"), { recursive: true });
