@@ -1,4 +1,5 @@
 // Builds dist/sbx: `bun run scripts/build.ts [--target bun-linux-x64|bun-linux-arm64|…-musl]`.
+// scripts/release.ts builds every target through build() below.
 //
 // Two kinds of runtime hooks are closed here, because sbx runs as root in a working directory
 // the workload may own, with an environment the image author wrote for the workload:
@@ -13,8 +14,13 @@
 // --compile-jit-policy=100 makes JavaScriptCore's JIT 100 times more reluctant to tier up: sbx runs
 // its code once and execs, so JIT work at start (a background compiler thread competing for the
 // CPU, then installing code) never pays off; it cost about 2 ms of every `sbx exec`.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { $ } from "bun";
+import { checkElf, type ElfFacts } from "./elf.ts";
+
+// bun build runs here with the entry as "src/main.ts", whatever the caller's directory.
+const ROOT = resolve(import.meta.dir, "..");
 
 // Each entry is a name or a name prefix; every occurrence in the runtime is renamed.
 // BUN_BYTECODE_*: ORDER_OUT/DIGEST_OUT make the runtime write a file at exit (as root).
@@ -22,27 +28,54 @@ import { $ } from "bun";
 // to start when one is set instead (src/runtimeEnv.ts).
 const NEUTRALISED = ["BUN_BE_BUN", "BUN_OPTIONS", "BUN_INSPECT", "BUN_BYTECODE_"];
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
+export interface BuildOptions {
+  target: string;
+  outfile: string;
+  /** A Bun runtime for the target (--compile-executable-path); without it Bun uses its own or downloads one. */
+  runtime?: string;
+  /** Where Bun writes the module graph (the release's SBOM lists the npm packages in it). */
+  metafile?: string;
 }
 
-const target = arg("--target") ?? `bun-linux-${process.arch === "arm64" ? "arm64" : "x64"}`;
-const outfile = arg("--outfile") ?? "dist/sbx";
-mkdirSync("dist", { recursive: true });
-// Built and patched under another name, then renamed: a running dist/sbx is never overwritten
-// (ETXTBSY) and no half-patched binary is ever at the real path.
-const staging = `${outfile}.building`;
-
-await $`${process.execPath} build src/main.ts --compile --minify --bytecode --format=esm --target=${target} --outfile=${staging} --no-compile-autoload-dotenv --no-compile-autoload-bunfig --compile-jit-policy=100 --define SBX_BUILD_TARGET=${JSON.stringify(target)}`.quiet();
-
-const bin = readFileSync(staging);
-for (const name of NEUTRALISED) {
-  const needle = Buffer.from(name);
-  let at = bin.indexOf(needle);
-  if (at < 0) throw new Error(`build: "${name}" not found in the Bun runtime; re-check the environment hooks`);
-  for (; at >= 0; at = bin.indexOf(needle, at + 1)) bin[at] = "=".charCodeAt(0);
+/** Builds, patches and checks one executable; returns the ELF facts of what it wrote. */
+export async function build({ target, outfile, runtime, metafile }: BuildOptions): Promise<ElfFacts> {
+  mkdirSync(dirname(outfile), { recursive: true });
+  // Built and patched in a fresh directory under the fixed name "sbx", then renamed: Bun embeds
+  // the --outfile name, so the same name gives the same bytes whatever the final path; a running
+  // binary at the real path is never overwritten (ETXTBSY) and no half-patched one is ever there.
+  const stage = mkdtempSync(join(dirname(outfile), ".build-"));
+  try {
+    return await buildIn(join(stage, "sbx"), { target, outfile, runtime, metafile });
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
 }
-writeFileSync(staging, bin, { mode: 0o755 });
-renameSync(staging, outfile);
-console.log(`built ${outfile} (${target}); neutralised ${NEUTRALISED.join(", ")}`);
+
+async function buildIn(staging: string, { target, outfile, runtime, metafile }: BuildOptions): Promise<ElfFacts> {
+  const extra = [...(runtime ? [`--compile-executable-path=${runtime}`] : []), ...(metafile ? [`--metafile=${metafile}`] : [])];
+  const bun = await $`${process.execPath} build src/main.ts --compile --minify --bytecode --format=esm --target=${target} --outfile=${staging} --no-compile-autoload-dotenv --no-compile-autoload-bunfig --compile-jit-policy=100 --define SBX_BUILD_TARGET=${JSON.stringify(target)} ${extra}`.cwd(ROOT).nothrow().quiet();
+  if (bun.exitCode !== 0) throw new Error(`build ${outfile} (${target}): bun build exited ${bun.exitCode}: ${bun.stderr.toString().trim()}`);
+
+  const bin = readFileSync(staging);
+  for (const name of NEUTRALISED) {
+    const needle = Buffer.from(name);
+    let at = bin.indexOf(needle);
+    if (at < 0) throw new Error(`build: "${name}" not found in the Bun runtime; re-check the environment hooks`);
+    for (; at >= 0; at = bin.indexOf(needle, at + 1)) bin[at] = "=".charCodeAt(0);
+  }
+  writeFileSync(staging, bin, { mode: 0o755 });
+  const elf = checkElf(staging, target, outfile);
+  renameSync(staging, outfile);
+  return elf;
+}
+
+if (import.meta.main) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const target = arg("--target") ?? `bun-linux-${process.arch === "arm64" ? "arm64" : "x64"}`;
+  const outfile = arg("--outfile") ?? "dist/sbx";
+  const elf = await build({ target, outfile });
+  console.log(`built ${outfile} (${target}: ${elf.machine}, ${elf.interpreter}); neutralised ${NEUTRALISED.join(", ")}`);
+}

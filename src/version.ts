@@ -1,8 +1,8 @@
-import pkg from "../package.json" with { type: "json" };
+import { version } from "../package.json" with { type: "json" };
 
 declare const SBX_BUILD_TARGET: string | undefined;
 
-export const VERSION: string = pkg.version;
+export const VERSION: string = version;
 
 /** The `bun build --target` this binary was compiled for, e.g. "bun-linux-x64" (glibc). */
 export const BUILD_TARGET: string =
@@ -15,4 +15,8 @@ export function describeTarget(target: string): string {
   return `linux-${m[1]}${m[2] ? `-${m[2]}` : ""} ${m[3] ? "musl" : "glibc"}`;
 }
 
-export const versionLine = () => `sbx ${VERSION} (${describeTarget(BUILD_TARGET)})`;
+/**
+ * "sbx 0.1.0 (linux-x64 glibc, bun 1.4.5)". The Bun version is read from the runtime at run time,
+ * not baked in at build time: it names the runtime this binary really carries.
+ */
+export const versionLine = () => `sbx ${VERSION} (${describeTarget(BUILD_TARGET)}, bun ${Bun.version})`;
