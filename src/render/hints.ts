@@ -97,11 +97,17 @@ export function execHint(errno: Errno, uid: number): string {
 }
 
 
-/** Why seccomp(SECCOMP_SET_MODE_FILTER) said no, for the one-line message. */
-export function seccompHint(errno: Errno, flags: number): string {
+/**
+ * Why seccomp(SECCOMP_SET_MODE_FILTER) said no, for the one-line message. `kernelHasSeccomp`: the
+ * kernel's own status shows a Seccomp: line, so an ENOSYS came from something between sbx and the
+ * kernel — a user-mode emulator such as qemu-user, which does not implement seccomp(2).
+ */
+export function seccompHint(errno: Errno, flags: number, kernelHasSeccomp = false): string {
   switch (errno.name) {
     case "ENOSYS":
-      return "this kernel has no seccomp (CONFIG_SECCOMP off, or Linux < 3.17), or sbx runs under an emulator such as qemu-user, which does not implement it";
+      return kernelHasSeccomp
+        ? "the kernel has seccomp (/proc/thread-self/status shows Seccomp:), so sbx runs under an emulator such as qemu-user, which does not implement seccomp(2)"
+        : "this kernel has no seccomp (CONFIG_SECCOMP off, or Linux < 3.17)";
     case "EINVAL":
       return `this kernel takes no seccomp filters (CONFIG_SECCOMP_FILTER off)${flags ? ` or not the profile's flags (0x${flags.toString(16)})` : ""}, or an outer seccomp filter answers EINVAL`;
     case "EACCES":

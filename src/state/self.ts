@@ -86,8 +86,9 @@ export function readSelfState(lastCap: number, status: StatusSource = freshStatu
     const [rgid, egid, sgid] = must(getresgid());
     const c = must(capget());
     const mode = getSeccompMode();
-    // A kernel built without CONFIG_SECCOMP answers EINVAL and shows no Seccomp line.
-    const seccompMode = !mode.ok && mode.errno === EINVAL && !/^Seccomp:/m.test(text.value) ? 0 : must(mode);
+    // EINVAL: a kernel built without CONFIG_SECCOMP (no Seccomp line then), or an emulator such as
+    // qemu-user that does not pass the call on. The kernel's own status line is the answer then.
+    const seccompMode = !mode.ok && mode.errno === EINVAL ? proc.seccompMode : must(mode);
     const sys: ProcessState = {
       pid: process.pid,
       source: "syscalls",

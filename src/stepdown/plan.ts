@@ -47,6 +47,8 @@ export interface CallerFacts {
   boundingDropErrno: string | null;
   /** LISTEN_FDS addressed to this pid (systemd socket activation), else 0. */
   listenFds: number;
+  /** /proc/thread-self/status has a Seccomp: line: the kernel itself has seccomp. */
+  kernelHasSeccomp: boolean;
 }
 
 export interface Workload {
@@ -266,7 +268,8 @@ function boundingRefusal(f: CallerFacts, toDrop: CapMask, say: Vocabulary): Refu
  * checked in advance: refused. A kernel that refuses filters is refused too, or with
  * --allow-degraded seccomp planned as a reported degradation.
  */
-function planSeccomp(req: SeccompRequest, o: ExecOptions, s: ProcessState, caps: CapTarget, degraded: Degraded[], say: Vocabulary): PlannedSeccomp {
+function planSeccomp(req: SeccompRequest, o: ExecOptions, facts: CallerFacts, caps: CapTarget, degraded: Degraded[], say: Vocabulary): PlannedSeccomp {
+  const s = facts.state;
   const f = req.filter;
   const effective = caps.effective ?? s.caps.effective;
   const allowedBy = s.noNewPrivs ? "nnp-inherited" : o.nnp ? "nnp" : hasCap(effective, CAP_SYS_ADMIN) ? "cap_sys_admin" : null;
@@ -278,7 +281,7 @@ function planSeccomp(req: SeccompRequest, o: ExecOptions, s: ProcessState, caps:
     );
   }
   if (req.refusedErrno !== null) {
-    const why = `${describe({ call: "seccomp(SECCOMP_SET_MODE_FILTER)", errno: req.refusedErrno })}: ${seccompHint(req.refusedErrno, f.flags)}`;
+    const why = `${describe({ call: "seccomp(SECCOMP_SET_MODE_FILTER)", errno: req.refusedErrno })}: ${seccompHint(req.refusedErrno, f.flags, facts.kernelHasSeccomp)}`;
     if (!o.allowDegraded!.has("seccomp")) {
       throw new Refusal("seccomp", `${why}; the workload would run without the "${f.profile}" filter — accept with ${say.option("allowDegraded", "seccomp")}`, "seccomp-filter-not-installed");
     }
@@ -368,7 +371,7 @@ export function planStepDown({ options: o, facts: f, identity, workload, fds, se
   if (notHeld !== 0n) {
     throw new Refusal("caps", `cannot make ${capList(notHeld)} inheritable/ambient: not in this process's permitted set (${toHex(s.caps.permitted)}); a process cannot gain capabilities`);
   }
-  const sc = request ? planSeccomp(request, o, s, caps, degraded, say) : null;
+  const sc = request ? planSeccomp(request, o, f, caps, degraded, say) : null;
 
   // The operations, in the order they run.
   const ops: Op[] = [];

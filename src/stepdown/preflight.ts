@@ -116,6 +116,7 @@ export function preflight(env: Environment, preserveFds: number, say: Vocabulary
       boundingDroppable: probe.droppable,
       boundingDropErrno: probe.errno,
       listenFds: listen,
+      kernelHasSeccomp: text.ok && /^Seccomp:/m.test(text.value),
     },
   };
 }

@@ -72,7 +72,10 @@ describe("planning --seccomp", () => {
     expect(p.seccomp!.install).toBe(false);
     expect(p.predicted.seccomp).toBe("unchanged");
     expect(p.degraded.map((d) => d.name)).toEqual(["seccomp"]);
-    expect(p.degraded[0]!.reason).toContain("ENOSYS: this kernel has no seccomp");
+    // The kernel's status shows a Seccomp: line, so the ENOSYS came from an emulator in between.
+    expect(p.degraded[0]!.reason).toContain("ENOSYS: the kernel has seccomp (/proc/thread-self/status shows Seccomp:), so sbx runs under an emulator such as qemu-user");
+    const noSeccomp = () => planOf(["--user", "app", "--seccomp", "allow.json"], { ...callerFacts(caller()), kernelHasSeccomp: false }, app, { seccomp: { filter: ALLOW_ALL, refusedErrno: Errno.of(38), after: RUNS } });
+    expect(refusal(noSeccomp).message).toContain("ENOSYS: this kernel has no seccomp (CONFIG_SECCOMP off, or Linux < 3.17)");
     expect(kinds(p)).not.toContain("seccomp");
     expect(p.notes.join("\n")).toContain("NOT installed");
   });

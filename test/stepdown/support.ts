@@ -9,7 +9,7 @@ import type { ProcessState } from "../../src/state/types.ts";
 
 /** Facts about a caller on a kernel whose last cap is 40; `droppable` is the bounding probe's answer. */
 export const callerFacts = (state: ProcessState, droppable = true): CallerFacts => ({
-  state, lastCap: 40, ambientSet: true, boundingDroppable: droppable, boundingDropErrno: droppable ? null : "EPERM", listenFds: 0,
+  state, lastCap: 40, ambientSet: true, boundingDroppable: droppable, boundingDropErrno: droppable ? null : "EPERM", listenFds: 0, kernelHasSeccomp: true,
 });
 
 const ids = (n: number) => ({ real: n, effective: n, saved: n, fs: n });
