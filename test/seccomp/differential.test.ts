@@ -3,9 +3,9 @@
 import { describe, expect, test } from "bun:test";
 import { ARCHES, type SeccompArch } from "../../src/seccomp/arch.ts";
 import { runner, type SeccompData } from "../../src/seccomp/interp.ts";
-import { parseProfile, ProfileError } from "../../src/seccomp/profile.ts";
+import { parseProfile } from "../../src/seccomp/profile.ts";
 import { compileProfile } from "../../src/seccomp/source.ts";
-import { refConflict, refEvaluate, type RefArg, type RefProfile, type RefRule, type RefTarget } from "./reference.ts";
+import { refEvaluate, type RefArg, type RefProfile, type RefRule, type RefTarget } from "./reference.ts";
 
 /** mulberry32: small, seeded, reproducible. */
 function prng(seed: number) {
@@ -78,8 +78,8 @@ function generateProfile(r: Rng, arch: SeccompArch): RefProfile {
     const rule: RefRule = { names: pool.filter(() => r.chance(0.3)).slice(0, 4), ...action(r) };
     if (rule.names!.length === 0) rule.names = [r.pick(pool)];
     if (r.chance(0.6)) rule.args = args(r);
-    // Mostly agreeing unconditional rules: a conflict only tests that compiling refuses.
-    else if (unconditional && r.chance(0.85)) Object.assign(rule, unconditional);
+    // Unconditional rules that agree and that disagree: the first one decides.
+    else if (unconditional && r.chance(0.5)) Object.assign(rule, unconditional);
     else unconditional = { action: rule.action, errnoRet: rule.errnoRet };
     if (r.chance(0.15)) rule.includes = condition(r);
     if (r.chance(0.15)) rule.excludes = condition(r);
@@ -122,18 +122,12 @@ describe("compiled BPF agrees with a direct reading of the profile", () => {
   test(`${PROFILES} generated profiles, every decision equal`, () => {
     const r = prng(0x5eccc0);
     let decisions = 0;
-    let conflicts = 0;
     for (let i = 0; i < PROFILES; i++) {
       const arch: SeccompArch = r.pick(["x86_64", "aarch64"]);
       const profile = generateProfile(r, arch);
       const target: RefTarget = { arch, caps: new Set(CAPS.filter(() => r.chance(0.5))), kernel: r.pick(KERNELS) };
       const context = () => JSON.stringify({ profile, target: { ...target, caps: [...target.caps] } }, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
 
-      if (refConflict(profile, target)) {
-        expect(() => compileProfile(parseProfile(profile), target)).toThrow(ProfileError);
-        conflicts++;
-        continue;
-      }
       const decide = runner(compileProfile(parseProfile(profile), target).bytes);
       const native = ARCHES[arch].auditArch;
       for (const nr of syscallNumbers(r, profile, arch)) {
@@ -149,6 +143,5 @@ describe("compiled BPF agrees with a direct reading of the profile", () => {
       }
     }
     expect(decisions).toBeGreaterThan(PROFILES * 40);
-    expect(conflicts).toBeGreaterThan(0);
   });
 });
