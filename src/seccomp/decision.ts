@@ -53,7 +53,16 @@ const lowPred = (word: Word, k: number, inclusive: boolean, below: boolean): Pre
  * ordering unless it equals the constant's, then the low word does. MASKED_EQ is one test per
  * half whose mask is not 0 (libseccomp's `(arg & value) == (valueTwo & value)`).
  */
-export function predsOf(arg: number, op: Operator, value: bigint, valueTwo: bigint): Pred[] {
+export function predsOf(arg: number, op: Operator, value: bigint, valueTwo: bigint): readonly Pred[] {
+  // The same comparison gives the same objects, whose ids (idOf) are then known.
+  const key = `${arg} ${op} ${value} ${valueTwo}`;
+  let preds = predsByComparison.get(key);
+  if (!preds) predsByComparison.set(key, (preds = comparisonPreds(arg, op, value, valueTwo)));
+  return preds;
+}
+const predsByComparison = new Map<string, readonly Pred[]>();
+
+function comparisonPreds(arg: number, op: Operator, value: bigint, valueTwo: bigint): Pred[] {
   const [hw, lw] = [highWord(arg), lowWord(arg)];
   const [vh, vl] = [high(value), low(value)];
   const onHigh = (below: boolean | Pred, equal: Pred | boolean, above: boolean | Pred): Pred[] => [
@@ -129,21 +138,36 @@ function inhabited(s: Space): boolean {
   return false;
 }
 
-const keys = new WeakMap<Pred, string>();
-/** Equal predicates have equal keys. */
-function keyOf(p: Pred): string {
-  let key = keys.get(p);
-  if (key === undefined) keys.set(p, (key = JSON.stringify(p)));
-  return key;
+const ids = new WeakMap<Pred, number>();
+const idsByText = new Map<string, number>();
+/** Equal predicates have equal ids. */
+function idOf(p: Pred): number {
+  let id = ids.get(p);
+  if (id === undefined) {
+    const text = JSON.stringify(p);
+    id = idsByText.get(text) ?? idsByText.size;
+    idsByText.set(text, id);
+    ids.set(p, id);
+  }
+  return id;
 }
-const same = (a: Pred, b: Pred) => keyOf(a) === keyOf(b);
+const same = (a: Pred, b: Pred) => idOf(a) === idOf(b);
 
 /**
  * A rule still to test everything an earlier rule still tests can never decide: wherever it
  * would match, the earlier one matches first.
  */
 function withoutCovered(rules: readonly DecisionRule[]): DecisionRule[] {
-  return rules.filter((r, i) => !rules.slice(0, i).some((q) => q.preds.every((p) => r.preds.some((x) => same(x, p)))));
+  // Kept rules by their first predicate: only those can cover a rule that has that predicate.
+  const byFirst = new Map<number, number[][]>();
+  return rules.filter((r) => {
+    const ids = r.preds.map(idOf);
+    const mine = new Set(ids);
+    if (ids.some((id) => byFirst.get(id)?.some((earlier) => earlier.every((e) => mine.has(e))))) return false;
+    const first = ids[0] ?? -1;
+    byFirst.set(first, [...(byFirst.get(first) ?? []), ids]);
+    return true;
+  });
 }
 
 /** A rule's predicates after the range pieces on `word` were decided for the values in [lo, hi]; null: it cannot match. */
@@ -182,7 +206,8 @@ export class DecisionBuilder {
 
     const word = Math.min(...live.flatMap((r) => r.preds.map((p) => p.word)));
     const here: Space = space?.word === word ? space : { word, lo: 0, hi: WORD_MAX, has: [], lacks: [] };
-    const key = JSON.stringify([live.map((r) => [r.result, ...r.preds.map(keyOf)]), otherwise, here]);
+    const cubes = (cs: readonly Cube[]) => cs.map((c) => `${c.mask}/${c.value}`).join(",");
+    const key = `${otherwise} ${here.word} ${here.lo}-${here.hi} ${cubes(here.has)} ${cubes(here.lacks)} ${live.map((r) => `${r.result}:${r.preds.map(idOf).join(",")}`).join(" ")}`;
     const known = this.memo.get(key);
     if (known) return known;
     const node = this.dispatch(live, otherwise, here);
@@ -201,18 +226,45 @@ export class DecisionBuilder {
     const ranged = live.flatMap((r) => r.preds).filter((p) => p.word === word && p.kind === "ranges");
     if (ranged.length > 0) {
       // The pieces of every comparison on this word cut it into intervals on which each is constant.
+      const hereHi = here.hi;
       const cuts = new Set<number>([here.lo]);
       for (const p of ranged) for (const piece of p.kind === "ranges" ? p.pieces : []) {
         if (piece.lo > here.lo && piece.lo <= here.hi) cuts.add(piece.lo);
         if (piece.hi + 1 > here.lo && piece.hi < here.hi) cuts.add(piece.hi + 1);
       }
       const starts = [...cuts].sort((a, b) => a - b);
+      const intervalOf = (value: number) => {
+        let [lo, hi] = [0, starts.length - 1];
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (starts[mid]! <= value) lo = mid;
+          else hi = mid - 1;
+        }
+        return lo;
+      };
+      // For each interval, the rules that can still match there, in order: a rule whose pieces
+      // are false on most of the word (an EQ) is looked at only where they are not.
+      const candidates: number[][] = starts.map(() => []);
+      live.forEach((rule, r) => {
+        let where: Set<number> | undefined;
+        for (const p of rule.preds) {
+          if (p.word !== word || p.kind !== "ranges") continue;
+          const here = new Set<number>();
+          for (const piece of p.pieces) {
+            if (piece.then === false || piece.hi < starts[0]! || piece.lo > hereHi) continue;
+            const [from, to] = [intervalOf(Math.max(piece.lo, starts[0]!)), intervalOf(Math.min(piece.hi, hereHi))];
+            for (let i = from; i <= to; i++) if (!where || where.has(i)) here.add(i);
+          }
+          where = here;
+        }
+        for (let i = 0; i < starts.length; i++) if (!where || where.has(i)) candidates[i]!.push(r);
+      });
       const ranges: { lo: number; node: Node }[] = [];
       starts.forEach((lo, i) => {
         const hi = i + 1 < starts.length ? starts[i + 1]! - 1 : here.hi;
         const space = { ...here, lo, hi };
         if (!inhabited(space)) return;
-        const rules = live.map((r) => narrowed(r, word, lo, hi)).filter((r): r is DecisionRule => r !== null);
+        const rules = candidates[i]!.map((r) => narrowed(live[r]!, word, lo, hi)).filter((r): r is DecisionRule => r !== null);
         const node = this.build(rules, otherwise, space);
         if (ranges.at(-1)?.node !== node) ranges.push({ lo, node });
       });

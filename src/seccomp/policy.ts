@@ -201,14 +201,15 @@ function deadEntry(e: Entry, entries: readonly Entry[], s: SyscallPolicy, defaul
   return `${what}: ${instead ?? "its argument conditions never all hold"}`;
 }
 
-export function resolvePolicy(profile: Profile, target: Target, options: PolicyOptions = {}): Policy {
+/** `root` is where the profile sits in its file ("linux.seccomp." in an OCI config.json), for messages. */
+export function resolvePolicy(profile: Profile, target: Target, options: PolicyOptions = {}, root = ""): Policy {
   const errors: string[] = [];
   const warnings: string[] = [];
   const byNumber = new Map<number, Entry[]>();
 
   profile.syscalls.forEach((rule, i) => {
     if (!ruleApplies(rule, target)) return;
-    const origin = `syscalls[${i}]`;
+    const origin = `${root}syscalls[${i}]`;
     const action = toAction(rule.action, rule.errnoRet);
     const conditions = rule.args.map(({ index, op, value, valueTwo }) => ({ arg: index, op, value, valueTwo }));
     syscallNames(rule).forEach((name, j) => {
@@ -221,7 +222,9 @@ export function resolvePolicy(profile: Profile, target: Target, options: PolicyO
         else errors.push(`${where}: ${message} (--seccomp-lenient skips such names)`);
         return;
       }
-      byNumber.set(found.nr, [...(byNumber.get(found.nr) ?? []), { name, action, conditions, origin: where, at: [i, j] }]);
+      const entries = byNumber.get(found.nr) ?? [];
+      entries.push({ name, action, conditions, origin: where, at: [i, j] });
+      byNumber.set(found.nr, entries);
     });
   });
   if (errors.length > 0) throw new ProfileError(errors);

@@ -7,21 +7,7 @@ import { join } from "node:path";
 import { describeAction } from "../../src/seccomp/action.ts";
 import type { Instruction } from "../../src/seccomp/bpf.ts";
 import { InvalidProgramError, run, validate, type SeccompData } from "../../src/seccomp/interp.ts";
-
-/** mulberry32: small, seeded, reproducible. */
-export function prng(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { int, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)]!, chance: (p: number) => next() < p, u32: () => int(0x100000000) };
-}
-export type Rng = ReturnType<typeof prng>;
+import { prng, type Rng } from "./generate.ts";
 
 const AUDIT_ARCH_X86_64 = 0xc000003e;
 const AUDIT_ARCH_I386 = 0x40000003;
