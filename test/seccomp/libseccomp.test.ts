@@ -9,8 +9,12 @@ import { ARCHES } from "../../src/seccomp/arch.ts";
 import { BUILTIN_PROFILES } from "../../src/seccomp/builtin/index.ts";
 import { readProfileJson } from "../../src/seccomp/profile.ts";
 import { CONTAINERS_COMMON, dockerDefaultJson, target } from "./fixtures.ts";
-import { compareWithLibseccomp, PYTHON } from "./libseccomp.ts";
-import type { RefProfile } from "./reference.ts";
+import { describeAction } from "../../src/seccomp/action.ts";
+import { runner } from "../../src/seccomp/interp.ts";
+import { parseProfile } from "../../src/seccomp/profile.ts";
+import { compileProfile } from "../../src/seccomp/source.ts";
+import { compareWithLibseccomp, libseccompProgram, PYTHON } from "./libseccomp.ts";
+import { refEvaluate, type RefProfile } from "./reference.ts";
 
 const names = new Map([...ARCHES.x86_64.syscalls].map(([n, nr]) => [nr, n]));
 const TARGETS: [string, string[]][] = [
@@ -40,4 +44,28 @@ describe.skipIf(PYTHON === undefined && process.env.CI !== "true")("libseccomp a
         agrees(`export ${b.name}`, readProfileJson(JSON.stringify(b.profile)) as RefProfile, caps));
     }
   }
+});
+
+describe.skipIf(PYTHON === undefined && process.env.CI !== "true")("where libseccomp is wrong, sbx follows the profile (listed in docs/seccomp.md)", () => {
+  test("two rules comparing a0, `a0 < 0` and `a0 < 2^32`: libseccomp compares the low word with the high word's constant", () => {
+    const profile: RefProfile = {
+      defaultAction: "SCMP_ACT_ERRNO",
+      syscalls: [
+        { names: ["read"], action: "SCMP_ACT_ALLOW", args: [{ index: 0, value: 0, op: "SCMP_CMP_LT" }] },
+        { names: ["read"], action: "SCMP_ACT_ALLOW", args: [{ index: 0, value: 1n << 32n, op: "SCMP_CMP_LT" }] },
+      ],
+    };
+    const t = target("x86_64");
+    const [ours, theirs] = [runner(compileProfile(parseProfile(profile), t).bytes), runner(libseccompProgram(profile, t).bytes)];
+    const answers = [0n, 5n, 0xffffffffn, 1n << 32n].map((a0) => {
+      const data = { nr: 0, arch: ARCHES.x86_64.auditArch, instructionPointer: 0n, args: [a0] };
+      return [a0, describeAction(refEvaluate(profile, t, data)), describeAction(ours(data).action), describeAction(theirs(data).action)];
+    });
+    expect(answers).toEqual([
+      [0n, "ALLOW", "ALLOW", "ALLOW"],
+      [5n, "ALLOW", "ALLOW", "ERRNO(1)"],
+      [0xffffffffn, "ALLOW", "ALLOW", "ERRNO(1)"],
+      [1n << 32n, "ERRNO(1)", "ERRNO(1)", "ERRNO(1)"],
+    ]);
+  });
 });

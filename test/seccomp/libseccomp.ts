@@ -20,7 +20,7 @@ const dir = mkdtempSync(join(tmpdir(), "sbx-libseccomp-"));
 let exported = 0;
 
 /** libseccomp's program for the rules of `profile` that apply to `target`, and what it could name. */
-export function libseccompProgram(profile: RefProfile, target: Target, optimize?: number) {
+export function libseccompProgram(profile: RefProfile, target: Target, optimize?: number, timeout = 20_000) {
   if (PYTHON === undefined) throw new Error("python3-seccomp must be installed for /usr/bin/python3 (see .ci/run)");
   const out = join(dir, `${exported++}.bpf`);
   const rules = (profile.syscalls ?? []).filter((r) => refApplies(r, target));
@@ -29,7 +29,7 @@ export function libseccompProgram(profile: RefProfile, target: Target, optimize?
     stdin: new TextEncoder().encode(JSON.stringify(input, (_k, v) => (typeof v === "bigint" ? v.toString() : v))),
     stdout: "pipe",
     stderr: "pipe",
-    timeout: 20_000,
+    timeout,
   });
   if (py.exitCode !== 0) throw new Error(`libseccomp-export.py failed (${py.exitCode ?? py.signalCode}): ${py.stderr.toString()}`);
   const { unnamed, last } = JSON.parse(py.stdout.toString()) as { unnamed: string[]; last: number };
@@ -67,39 +67,40 @@ export interface Comparison {
   disagreements: string[];
   /** Syscall numbers not compared: names libseccomp cannot resolve, and between runc's ENOSYS boundary and sbx's. */
   skipped: number[];
-  /** Executed instructions over every compared input, for the benchmark. */
+  /** Instructions executed for every compared input, for the benchmark: libseccomp's filter alone, without runc's stub. */
   cost: { sbx: number[]; libseccomp: number[] };
 }
 
 /**
- * Both filters decide every number 0..600 of the native ABI with every argument set. runc puts a
- * stub before libseccomp's filter that answers ENOSYS above the last number libseccomp resolved.
+ * Both filters decide every number 0..600 of the native ABI (or `numbers`) with every argument
+ * set. runc puts a stub before libseccomp's filter that answers ENOSYS above the last number
+ * libseccomp resolved.
  */
-export function compareWithLibseccomp(profile: RefProfile, target: Target, options: { optimize?: number; argSets?: bigint[][]; skip?: (data: SeccompData) => boolean } = {}): Comparison {
-  const lib = libseccompProgram(profile, target, options.optimize);
+export function compareWithLibseccomp(
+  profile: RefProfile,
+  target: Target,
+  options: { optimize?: number; numbers?: readonly number[]; argSets?: bigint[][]; skip?: (data: SeccompData) => boolean; timeout?: number } = {},
+): Comparison {
+  const lib = libseccompProgram(profile, target, options.optimize, options.timeout);
   const info = ARCHES[target.arch];
   const ours = runner(compileProfile(parseProfile(profile), target).bytes);
   const theirs = runner(lib.bytes);
-  const STUB = 5; // runc's stub: ld arch, jeq, ld nr, jgt, ret
-  const runc = (data: SeccompData): Verdict => {
-    if (data.nr > lib.last) return { action: errno(ENOSYS), executed: STUB };
-    const v = theirs(data);
-    return { action: v.action, executed: v.executed + STUB };
-  };
+  const runc = (data: SeccompData): Verdict => (data.nr > lib.last ? { action: errno(ENOSYS), executed: 0 } : theirs(data));
   const rules = (profile.syscalls ?? []).filter((r) => refApplies(r, target));
   const ourLast = Math.max(-1, ...rules.flatMap((r) => r.names ?? []).map((n) => info.syscalls.get(n) ?? -1));
   const skipped = new Set<number>(lib.unnamed.map((n) => info.syscalls.get(n)).filter((n) => n !== undefined));
   for (let nr = lib.last + 1; nr <= ourLast; nr++) skipped.add(nr);
   const argSets = options.argSets ?? argumentSets(rules);
   const result: Comparison = { agreed: 0, disagreements: [], skipped: [...skipped].sort((a, b) => a - b), cost: { sbx: [], libseccomp: [] } };
-  for (let nr = 0; nr <= 600; nr++) {
+  const numbers = options.numbers ?? Array.from({ length: 601 }, (_, nr) => nr);
+  for (const nr of numbers) {
     if (skipped.has(nr)) continue;
     for (const args of argSets) {
       const data: SeccompData = { nr, arch: info.auditArch, instructionPointer: 0n, args };
       if (options.skip?.(data)) continue;
       const [mine, other] = [ours(data), runc(data)];
       result.cost.sbx.push(mine.executed);
-      result.cost.libseccomp.push(other.executed);
+      result.cost.libseccomp.push(theirs(data).executed);
       if (mine.action === other.action) result.agreed++;
       else result.disagreements.push(`${nr}(${args.join(",")}): sbx ${describeAction(mine.action)}, libseccomp+runc ${describeAction(other.action)}`);
     }
