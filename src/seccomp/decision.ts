@@ -97,7 +97,9 @@ interface Space {
   word: Word;
   lo: number;
   hi: number;
-  has: Cube[];
+  /** The bits the passed tests (and failed one-bit tests) fix; null when they contradict each other. */
+  has: Cube | null;
+  /** Failed tests that still leave more than one bit open. */
   lacks: Cube[];
 }
 
@@ -118,13 +120,40 @@ function covered(c: Cube, lacking: readonly Cube[]): boolean {
   return [0, bit].every((v) => covered({ mask: (c.mask | bit) >>> 0, value: (c.value | v) >>> 0 }, relevant));
 }
 
+/**
+ * The space with one more test passed (`pass`) or failed. Kept small: a failed test that the
+ * fixed bits already contradict says nothing; one that leaves a single bit open fixes that bit
+ * the other way; one the fixed bits satisfy leaves nothing.
+ */
+function withTest(s: Space, test: Cube, pass: boolean): Space {
+  let has: Cube | null = s.has;
+  let lacks = pass ? s.lacks : [...s.lacks, test];
+  if (pass && has) has = meets(has, test) ? { mask: (has.mask | test.mask) >>> 0, value: (has.value | test.value) >>> 0 } : null;
+  for (let changed = true; changed && has; ) {
+    changed = false;
+    const open: Cube[] = [];
+    for (const l of lacks) {
+      if (!meets(l, has)) continue;
+      const free: number = (l.mask & ~has.mask) >>> 0;
+      if (free === 0) {
+        has = null; // every value left passes the test it failed
+        break;
+      }
+      if ((free & (free - 1)) === 0) {
+        has = { mask: (has.mask | free) >>> 0, value: (has.value | (~l.value & free)) >>> 0 };
+        changed = true;
+      } else open.push(l);
+    }
+    lacks = open;
+  }
+  return { ...s, has, lacks: has ? lacks : [] };
+}
+
 /** Whether `space` holds a value: [lo, hi] as aligned blocks, each a cube, met with the passed tests and not covered by the failed ones. */
 function inhabited(s: Space): boolean {
-  let has: Cube = { mask: 0, value: 0 };
-  for (const c of s.has) {
-    if (!meets(has, c)) return false;
-    has = { mask: (has.mask | c.mask) >>> 0, value: (has.value | c.value) >>> 0 };
-  }
+  if (s.has !== null && s.lacks.length === 0 && s.lo === 0 && s.hi === WORD_MAX) return true;
+  const has = s.has;
+  if (has === null) return false;
   for (let lo = s.lo; lo <= s.hi; ) {
     let size = 1;
     while (size < 2 ** 32 && lo % (size * 2) === 0 && lo + size * 2 - 1 <= s.hi) size *= 2;
@@ -162,8 +191,7 @@ function withoutCovered(rules: readonly DecisionRule[]): DecisionRule[] {
   const byFirst = new Map<number, number[][]>();
   return rules.filter((r) => {
     const ids = r.preds.map(idOf);
-    const mine = new Set(ids);
-    if (ids.some((id) => byFirst.get(id)?.some((earlier) => earlier.every((e) => mine.has(e))))) return false;
+    if (ids.some((id) => byFirst.get(id)?.some((earlier) => earlier.every((e) => ids.includes(e))))) return false;
     const first = ids[0] ?? -1;
     byFirst.set(first, [...(byFirst.get(first) ?? []), ids]);
     return true;
@@ -204,15 +232,50 @@ export class DecisionBuilder {
     if (live.every((r) => r.result === otherwise)) live = [];
     if (live.length === 0) return this.leaf(otherwise);
 
-    const word = Math.min(...live.flatMap((r) => r.preds.map((p) => p.word)));
-    const here: Space = space?.word === word ? space : { word, lo: 0, hi: WORD_MAX, has: [], lacks: [] };
+    let word = Infinity;
+    for (const r of live) for (const p of r.preds) word = Math.min(word, p.word);
+    const here: Space = space?.word === word ? space : { word, lo: 0, hi: WORD_MAX, has: { mask: 0, value: 0 }, lacks: [] };
     const cubes = (cs: readonly Cube[]) => cs.map((c) => `${c.mask}/${c.value}`).join(",");
-    const key = `${otherwise} ${here.word} ${here.lo}-${here.hi} ${cubes(here.has)} ${cubes(here.lacks)} ${live.map((r) => `${r.result}:${r.preds.map(idOf).join(",")}`).join(" ")}`;
+    const key = `${otherwise} ${here.word} ${here.lo}-${here.hi} ${cubes(here.has ? [here.has] : [])} ${cubes(here.lacks)} ${live.map((r) => `${r.result}:${r.preds.map(idOf).join(",")}`).join(" ")}`;
     const known = this.memo.get(key);
     if (known) return known;
     const node = this.dispatch(live, otherwise, here);
     this.memo.set(key, node);
     return node;
+  }
+
+  /**
+   * Leading rules that each make one masked test on the word being examined, tried in order: a
+   * chain of tests, built in one pass (the usual list of alternatives); the rules after them
+   * follow where every test failed. Tests the earlier failures already decide are left out.
+   */
+  private alternatives(live: readonly DecisionRule[], otherwise: number, here: Space): Node {
+    const steps: { test: Extract<Pred, { kind: "masked" }>; result: number }[] = [];
+    let space = here;
+    let end: Node | undefined;
+    let i = 0;
+    for (; i < live.length && live[i]!.preds.length === 1 && live[i]!.preds[0]!.word === here.word; i++) {
+      const rule = live[i]!;
+      const test = rule.preds[0] as Extract<Pred, { kind: "masked" }>;
+      if (!inhabited(withTest(space, test, true))) continue; // already known to fail
+      const failed = withTest(space, test, false);
+      if (!inhabited(failed)) {
+        end = this.leaf(rule.result); // already known to pass
+        break;
+      }
+      steps.push({ test, result: rule.result });
+      space = failed;
+    }
+    if (!end) {
+      // Where every test failed, a later rule making one of them cannot match.
+      const failedTests = new Set(steps.map((s) => idOf(s.test)));
+      const rest = live.slice(i).filter((r) => !r.preds.some((p) => failedTests.has(idOf(p))));
+      end = this.build(rest, otherwise, space);
+    }
+    return steps.reduceRight<Node>((next, { test, result }) => {
+      const then = this.leaf(result);
+      return then === next ? next : { kind: "masked", word: here.word, mask: test.mask, value: test.value, then, else: next };
+    }, end!);
   }
 
   private leaf(result: number): Node {
@@ -272,17 +335,31 @@ export class DecisionBuilder {
       ranges[0] = { lo: 0, node: ranges[0]!.node }; // values below here.lo do not reach this node
       return { kind: "ranges", word, ranges };
     }
+    if (live[0]!.preds.length === 1 && live[0]!.preds[0]!.word === word) return this.alternatives(live, otherwise, here);
     const test = live.flatMap((r) => r.preds).find((p) => p.word === word)! as Extract<Pred, { kind: "masked" }>;
-    const passed = { ...here, has: [...here.has, test] };
-    const failed = { ...here, lacks: [...here.lacks, test] };
-    const then = inhabited(passed)
-      ? this.build(live.map((r) => ({ preds: r.preds.filter((p) => !same(p, test)), result: r.result })), otherwise, passed)
-      : undefined;
+    const passed = withTest(here, test, true);
+    const failed = withTest(here, test, false);
+    // The first rule tests only this: passing it decides (the usual chain of alternatives).
+    const decidedBy = live[0]!.preds.length === 1 && same(live[0]!.preds[0]!, test) ? this.leaf(live[0]!.result) : undefined;
+    const then = !inhabited(passed)
+      ? undefined
+      : (decidedBy ?? this.build(live.map((r) => ({ preds: r.preds.filter((p) => !same(p, test)), result: r.result })), otherwise, passed));
     const otherwiseNode = inhabited(failed) ? this.build(live.filter((r) => !r.preds.some((p) => same(p, test))), otherwise, failed) : undefined;
     if (!then) return otherwiseNode!;
     if (!otherwiseNode || then === otherwiseNode) return then;
     return { kind: "masked", word, mask: test.mask, value: test.value, then, else: otherwiseNode };
   }
+}
+
+/** Whether some value of the words passes all of `preds`. */
+export function satisfiable(preds: readonly Pred[]): boolean {
+  // One test per word: each on its own (a ranges test passes where a piece is true or leads to a passable test).
+  const words = preds.map((p) => p.word);
+  const alone = (p: Pred): boolean => p.kind === "masked" || p.pieces.some((x) => x.then === true || (x.then !== false && alone(x.then)));
+  if (new Set(words).size === words.length && preds.every((p) => p.kind === "masked" || !p.pieces.some((x) => typeof x.then === "object" && words.includes(x.then.word)))) {
+    return preds.every(alone);
+  }
+  return results(new DecisionBuilder().build([{ preds, result: 1 }], 0)).has(1);
 }
 
 /** The results a diagram can produce. */

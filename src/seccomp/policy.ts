@@ -20,7 +20,7 @@ import {
   type Action,
 } from "./action.ts";
 import { ARCHES, lookupSyscall, type SeccompArch } from "./arch.ts";
-import { DecisionBuilder, predsOf, results } from "./decision.ts";
+import { DecisionBuilder, predsOf, results, satisfiable } from "./decision.ts";
 import { filterFlags, ProfileError, type ActionName, type Operator, type Profile, type RuleCondition, type SyscallRule } from "./profile.ts";
 
 /** The workload the filter is for: Docker's includes/excludes are decided against it. */
@@ -178,9 +178,7 @@ function reaches(s: SyscallPolicy, e: ConditionalRule): boolean {
   const HIT = 1;
   // An argument rule that nothing with another action comes before decides wherever it matches.
   const at = s.rules.indexOf(e);
-  if (at >= 0 && s.rules.slice(0, at).every((r) => r.action === action)) {
-    return results(new DecisionBuilder().build([{ preds: own, result: HIT }], 0)).has(HIT);
-  }
+  if (at >= 0 && s.rules.slice(0, at).every((r) => r.action === action)) return satisfiable(own);
   const rules = [...s.rules.map((r) => ({ preds: [...own, ...predsOfConditions(r.conditions)], result: r.action === action ? HIT : 0 })), { preds: own, result: s.fallback === action ? HIT : 0 }];
   return results(new DecisionBuilder().build(rules, 0)).has(HIT);
 }
@@ -193,8 +191,7 @@ function deadEntry(e: Entry, entries: readonly Entry[], s: SyscallPolicy, defaul
   if (unconditional) {
     return `${what}: ${unconditional.origin} gives it ${describeAction(unconditional.action)} without conditions, and that rule alone decides (as runc with libseccomp does)`;
   }
-  const overlapping = (r: ConditionalRule) =>
-    results(new DecisionBuilder().build([{ preds: [...predsOfConditions(e.conditions), ...predsOfConditions(r.conditions)], result: 1 }], 0)).has(1);
+  const overlapping = (r: ConditionalRule) => satisfiable([...predsOfConditions(e.conditions), ...predsOfConditions(r.conditions)]);
   const shadow = s.rules.find((r) => r.action !== e.action && overlapping(r));
   const instead = shadow ? `${shadow.origin} gives ${describeAction(shadow.action)} wherever this rule matches (the most restrictive matching rule wins)` : undefined;
   if (e.action === defaultAction) return `${what}: its action is the default action, which runc leaves out, and ${instead}`;

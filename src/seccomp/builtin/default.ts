@@ -9,19 +9,19 @@ import {
   CLONE_WITHOUT_NAMESPACES,
   DOCKER_ALLOWED,
   DOCKER_DENIED_FAMILIES,
-  IOCTL_RULES,
+  ioctlRules,
   PERSONALITY_RULES,
   PTRACE_FROM_4_8,
   socketRules,
 } from "./docker.ts";
 
-export const DEFAULT_PROFILE: ProfileInput = {
+export const defaultProfile = (): ProfileInput => ({
   defaultAction: "SCMP_ACT_ERRNO",
   defaultErrnoRet: 1,
   archMap: ARCH_MAP,
   syscalls: [
     { names: DOCKER_ALLOWED.filter((n) => n !== "ioctl"), action: "SCMP_ACT_ALLOW" },
-    ...IOCTL_RULES,
+    ...ioctlRules(),
     PTRACE_FROM_4_8,
     ...socketRules(DOCKER_DENIED_FAMILIES),
     ...PERSONALITY_RULES,
@@ -30,4 +30,4 @@ export const DEFAULT_PROFILE: ProfileInput = {
     CLONE_WITHOUT_NAMESPACES,
     { ...CLONE3_ENOSYS, excludes: { caps: ["CAP_SYS_ADMIN"] } },
   ],
-};
+});

@@ -84,8 +84,9 @@ function coverOfAllBut(points: readonly number[]): Cube[] {
       return cube.mask & (2 ** b) && !points.some((p) => holds(wider, p)) ? wider : cube;
     }, c),
   );
+  const distinct = [...new Map(widened.map((c) => [`${c.mask}/${c.value}`, c])).values()];
   const within = (a: Cube, b: Cube) => (b.mask & ~a.mask) === 0 && ((a.value ^ b.value) & b.mask) === 0;
-  return widened.filter((c, i) => !widened.some((d, j) => j !== i && within(c, d) && (!within(d, c) || j < i)));
+  return distinct.filter((c, i) => !distinct.some((d, j) => j !== i && within(c, d)));
 }
 
 /**
@@ -114,7 +115,7 @@ const AF_VSOCK = 40;
 export const DOCKER_DENIED_FAMILIES = [AF_ALG, AF_VSOCK];
 
 /** Terminal injection: TIOCSTI pushes input into the controlling terminal, TIOCLINUX pastes from the console. */
-export const IOCTL_RULES: Rule[] = allowAllBut(["ioctl"], 1, [TIOCSTI, TIOCLINUX], "sbx: any ioctl but TIOCSTI and TIOCLINUX");
+export const ioctlRules = (): Rule[] => allowAllBut(["ioctl"], 1, [TIOCSTI, TIOCLINUX], "sbx: any ioctl but TIOCSTI and TIOCLINUX");
 
 /** Docker allows every socket family but AF_ALG and AF_VSOCK (compared on 64 bits there: here on the low 32). */
 export const socketRules = (deniedFamilies: readonly number[]): Rule[] =>

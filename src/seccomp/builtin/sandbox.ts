@@ -16,7 +16,7 @@ import {
   allowAllBut,
   DOCKER_ALLOWED,
   DOCKER_DENIED_FAMILIES,
-  IOCTL_RULES,
+  ioctlRules,
   low32Equals,
   PERSONALITY_RULES,
   socketRules,
@@ -52,13 +52,13 @@ const allowances = Object.fromEntries(
 
 const withoutNewUser = { index: 0, value: CLONE_NEWUSER, op: "SCMP_CMP_MASKED_EQ" } as const;
 
-export const SANDBOX_PROFILE: ProfileInput = {
+export const sandboxProfile = (): ProfileInput => ({
   defaultAction: "SCMP_ACT_ERRNO",
   defaultErrnoRet: 1,
   archMap: ARCH_MAP,
   syscalls: [
     { names: DOCKER_ALLOWED.filter((n) => !["seccomp", "ioctl", "prctl"].includes(n)), action: "SCMP_ACT_ALLOW" },
-    ...IOCTL_RULES,
+    ...ioctlRules(),
     ...socketRules([...DOCKER_DENIED_FAMILIES, AF_PACKET, AF_BLUETOOTH, AF_NETLINK]),
     {
       names: ["socket"],
@@ -86,4 +86,4 @@ export const SANDBOX_PROFILE: ProfileInput = {
     ...allowAllBut(["prctl"], 0, [PR_SET_SECCOMP], "sbx: no filters of the workload's own"),
     ...allowAllBut(["prctl"], 1, [SECCOMP_MODE_FILTER], "sbx: no filters of the workload's own"),
   ],
-};
+});
