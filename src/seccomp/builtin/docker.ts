@@ -59,34 +59,36 @@ const bitOf = (v: number, b: number) => (v >>> b) & 1;
 const holds = (c: Cube, v: number) => ((v & c.mask) >>> 0) === c.value;
 
 /**
- * Cubes whose union is every 32-bit value except `points`: split on the bits the points share
- * first, then on the rest, keep the halves no point lies in, and widen each by every bit it can
- * drop without taking in a point. (A value that differs from all points in one shared bit is
- * caught by a one-bit test.)
+ * Cubes whose union is every 32-bit value except `points`. A value that differs from the points in
+ * a bit they all share is caught by a one-bit cube. The rest agree with them there and differ only
+ * in the bits where the points differ among themselves: split on those bits, keep the parts no
+ * point lies in, and widen each by every bit it can drop without taking in a point.
  */
 function coverOfAllBut(points: readonly number[]): Cube[] {
-  const shared = Array.from({ length: 32 }, (_, b) => b).filter((b) => points.every((p) => bitOf(p, b) === bitOf(points[0]!, b)));
-  const order = [...shared, ...Array.from({ length: 32 }, (_, b) => b).filter((b) => !shared.includes(b))];
-  const leaves: Cube[] = [];
+  const bits = Array.from({ length: 32 }, (_, b) => b);
+  const sharedBit = (b: number) => points.every((p) => bitOf(p, b) === bitOf(points[0]!, b));
+  const shared = bits.filter(sharedBit).map((b) => ({ mask: 2 ** b, value: bitOf(points[0]!, b) ? 0 : 2 ** b }));
+  const differing = bits.filter((b) => !sharedBit(b));
+  const parts: Cube[] = [];
   const split = (c: Cube, inside: readonly number[], depth: number) => {
-    if (inside.length === 0) return void leaves.push(c);
-    if (depth === 32) return; // c is one of the points
-    const bit = 2 ** order[depth]!;
+    if (inside.length === 0) return void parts.push(c);
+    if (depth === differing.length) return; // c holds one of the points
+    const bit = 2 ** differing[depth]!;
     for (const v of [0, bit]) {
       const half = { mask: (c.mask | bit) >>> 0, value: (c.value | v) >>> 0 };
       split(half, inside.filter((p) => holds(half, p)), depth + 1);
     }
   };
   split({ mask: 0, value: 0 }, points, 0);
-  const widened = leaves.map((c) =>
-    order.reduce((cube, b) => {
+  const widened = parts.map((c) =>
+    differing.reduce((cube, b) => {
       const wider = { mask: (cube.mask & ~(2 ** b)) >>> 0, value: (cube.value & ~(2 ** b)) >>> 0 };
       return cube.mask & (2 ** b) && !points.some((p) => holds(wider, p)) ? wider : cube;
     }, c),
   );
   const distinct = [...new Map(widened.map((c) => [`${c.mask}/${c.value}`, c])).values()];
   const within = (a: Cube, b: Cube) => (b.mask & ~a.mask) === 0 && ((a.value ^ b.value) & b.mask) === 0;
-  return distinct.filter((c, i) => !distinct.some((d, j) => j !== i && within(c, d)));
+  return [...shared, ...distinct.filter((c, i) => !distinct.some((d, j) => j !== i && within(c, d)))];
 }
 
 /**
