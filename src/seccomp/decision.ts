@@ -190,10 +190,10 @@ function withoutCovered(rules: readonly DecisionRule[]): DecisionRule[] {
   // Kept rules by their first predicate: only those can cover a rule that has that predicate.
   const byFirst = new Map<number, number[][]>();
   return rules.filter((r) => {
-    const ids = r.preds.map(idOf);
-    if (ids.some((id) => byFirst.get(id)?.some((earlier) => earlier.every((e) => ids.includes(e))))) return false;
-    const first = ids[0] ?? -1;
-    byFirst.set(first, [...(byFirst.get(first) ?? []), ids]);
+    const mine = r.preds.map(idOf);
+    if (mine.some((id) => byFirst.get(id)?.some((earlier) => earlier.every((e) => mine.includes(e))))) return false;
+    const first = mine[0] ?? -1;
+    byFirst.set(first, [...(byFirst.get(first) ?? []), mine]);
     return true;
   });
 }
@@ -217,11 +217,6 @@ function narrowed(rule: DecisionRule, word: Word, lo: number, hi: number): Decis
 export class DecisionBuilder {
   private readonly memo = new Map<string, Node>();
   private readonly leaves = new Map<number, Node>();
-
-  /** Nodes made so far, for the caller's size limit. */
-  get size(): number {
-    return this.memo.size;
-  }
 
   build(rules: readonly DecisionRule[], fallback: number, space?: Space): Node {
     // A rule with nothing left to test decides for everything the rules after it would.
@@ -289,7 +284,6 @@ export class DecisionBuilder {
     const ranged = live.flatMap((r) => r.preds).filter((p) => p.word === word && p.kind === "ranges");
     if (ranged.length > 0) {
       // The pieces of every comparison on this word cut it into intervals on which each is constant.
-      const hereHi = here.hi;
       const cuts = new Set<number>([here.lo]);
       for (const p of ranged) for (const piece of p.kind === "ranges" ? p.pieces : []) {
         if (piece.lo > here.lo && piece.lo <= here.hi) cuts.add(piece.lo);
@@ -312,13 +306,13 @@ export class DecisionBuilder {
         let where: Set<number> | undefined;
         for (const p of rule.preds) {
           if (p.word !== word || p.kind !== "ranges") continue;
-          const here = new Set<number>();
+          const open = new Set<number>();
           for (const piece of p.pieces) {
-            if (piece.then === false || piece.hi < starts[0]! || piece.lo > hereHi) continue;
-            const [from, to] = [intervalOf(Math.max(piece.lo, starts[0]!)), intervalOf(Math.min(piece.hi, hereHi))];
-            for (let i = from; i <= to; i++) if (!where || where.has(i)) here.add(i);
+            if (piece.then === false || piece.hi < here.lo || piece.lo > here.hi) continue;
+            const [from, to] = [intervalOf(Math.max(piece.lo, here.lo)), intervalOf(Math.min(piece.hi, here.hi))];
+            for (let i = from; i <= to; i++) if (!where || where.has(i)) open.add(i);
           }
-          where = here;
+          where = open;
         }
         for (let i = 0; i < starts.length; i++) if (!where || where.has(i)) candidates[i]!.push(r);
       });

@@ -194,7 +194,7 @@ function deadEntry(e: Entry, entries: readonly Entry[], s: SyscallPolicy, defaul
   const overlapping = (r: ConditionalRule) => satisfiable([...predsOfConditions(e.conditions), ...predsOfConditions(r.conditions)]);
   const shadow = s.rules.find((r) => r.action !== e.action && overlapping(r));
   const instead = shadow ? `${shadow.origin} gives ${describeAction(shadow.action)} wherever this rule matches (the most restrictive matching rule wins)` : undefined;
-  if (e.action === defaultAction) return `${what}: its action is the default action, which runc leaves out, and ${instead}`;
+  if (e.action === defaultAction) return `${what}: its action is the default action, which runc leaves out, and ${instead ?? "other rules decide wherever it matches"}`;
   return `${what}: ${instead ?? "its argument conditions never all hold"}`;
 }
 
