@@ -1,5 +1,5 @@
-// Generates src/seccomp/tables/*.ts (syscall name → number per ABI, and every name Linux uses on
-// some other architecture) from the kernel tables committed under scripts/data/syscalls/linux/.
+// Generates src/seccomp/tables/*.ts (syscall name → number for x86_64 and aarch64, and every name
+// Linux uses on some other ABI) from the kernel tables committed under scripts/data/syscalls/linux/.
 //
 //   bun scripts/gen-syscall-tables.ts
 //
@@ -13,19 +13,15 @@ export const OUT_DIR = join(import.meta.dir, "..", "src", "seccomp", "tables");
 // include/uapi/linux/audit.h and elf-em.h: AUDIT_ARCH_* = EM_* | __AUDIT_ARCH_64BIT? | __AUDIT_ARCH_LE.
 const AUDIT_ARCH_64BIT = 0x80000000;
 const AUDIT_ARCH_LE = 0x40000000;
-const EM_386 = 3;
 const EM_X86_64 = 62;
 const EM_AARCH64 = 183;
-// arch/x86/include/uapi/asm/unistd.h: x32 syscalls are numbered from __X32_SYSCALL_BIT.
-const X32_SYSCALL_BIT = 0x40000000;
 
 interface AbiSpec {
   /** Output module and constant prefix. */
-  id: "x86_64" | "x32" | "i386" | "aarch64";
+  id: "x86_64" | "aarch64";
   table: string;
   abis: string[];
   auditArch: number;
-  numberBase: number;
 }
 
 interface TableEntry {
@@ -35,7 +31,6 @@ interface TableEntry {
 }
 
 const X86_64_TABLE = "arch/x86/entry/syscalls/syscall_64.tbl";
-const I386_TABLE = "arch/x86/entry/syscalls/syscall_32.tbl";
 const GENERIC_TABLE = "scripts/syscall.tbl";
 const ARM64_ABIS = "arch/arm64/kernel/Makefile.syscalls";
 const ARM_PRIVATE = "arch/arm/include/uapi/asm/unistd.h";
@@ -43,15 +38,12 @@ const ARM_PRIVATE = "arch/arm/include/uapi/asm/unistd.h";
 function abiSpecs(linux: string): AbiSpec[] {
   const le64 = AUDIT_ARCH_64BIT | AUDIT_ARCH_LE;
   return [
-    { id: "x86_64", table: X86_64_TABLE, abis: ["common", "64"], auditArch: (EM_X86_64 | le64) >>> 0, numberBase: 0 },
-    { id: "x32", table: X86_64_TABLE, abis: ["common", "x32"], auditArch: (EM_X86_64 | le64) >>> 0, numberBase: X32_SYSCALL_BIT },
-    { id: "i386", table: I386_TABLE, abis: ["i386"], auditArch: (EM_386 | AUDIT_ARCH_LE) >>> 0, numberBase: 0 },
+    { id: "x86_64", table: X86_64_TABLE, abis: ["common", "64"], auditArch: (EM_X86_64 | le64) >>> 0 },
     {
       id: "aarch64",
       table: GENERIC_TABLE,
       abis: ["common", "64", ...arm64ExtraAbis(readFileSync(join(linux, ARM64_ABIS), "utf8"))],
       auditArch: (EM_AARCH64 | le64) >>> 0,
-      numberBase: 0,
     },
   ];
 }
@@ -81,10 +73,9 @@ function numbersFor(spec: AbiSpec, entries: TableEntry[]): Map<string, number> {
   const numbers = new Map<string, number>();
   for (const e of entries) {
     if (!spec.abis.includes(e.abi)) continue;
-    const nr = spec.numberBase + e.nr;
     const seen = numbers.get(e.name);
-    if (seen !== undefined && seen !== nr) throw new Error(`${spec.id}: ${e.name} is both ${seen} and ${nr}`);
-    numbers.set(e.name, nr);
+    if (seen !== undefined && seen !== e.nr) throw new Error(`${spec.id}: ${e.name} is both ${seen} and ${e.nr}`);
+    numbers.set(e.name, e.nr);
   }
   return numbers;
 }
@@ -96,9 +87,12 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-/** Names of every entry in every other architecture's table, plus the ARM private calls. */
+/**
+ * Names of every entry in every other table, i386's included, plus the ARM private calls: only to
+ * tell a name of another ABI from a typo (x32 has no name x86_64 lacks).
+ */
 function namesElsewhere(linux: string, own: ReadonlySet<string>): { names: string[]; sources: string[] } {
-  const ownTables = new Set([X86_64_TABLE, I386_TABLE]);
+  const ownTables = new Set([X86_64_TABLE]);
   const tables = filesUnder(linux)
     .map((p) => relative(linux, p))
     .filter((p) => p.endsWith(".tbl") && !ownTables.has(p))
@@ -130,7 +124,7 @@ function tableModule(spec: AbiSpec, numbers: Map<string, number>, source: string
     `export const ${prefix}_AUDIT_ARCH = ${hex(spec.auditArch)};`,
     "",
     `export const ${prefix}_SYSCALLS: ReadonlyMap<string, number> = new Map([`,
-    ...rows.map(([name, nr]) => `  ["${name}", ${spec.numberBase ? hex(nr) : nr}],`),
+    ...rows.map(([name, nr]) => `  ["${name}", ${nr}],`),
     "]);",
     "",
   ].join("\n");

@@ -24,6 +24,7 @@ const PACKAGES: [ready: () => boolean, pkg: string[]][] = [
   [() => existsSync("/usr/bin/python3"), ["python3"]],
   [() => existsSync("/usr/bin/python3") && Bun.spawnSync(["/usr/bin/python3", "-c", "import seccomp"]).exitCode === 0, ["python3-seccomp"]], // the libseccomp comparison
   [() => has("gosu"), ["gosu"]], // gosu side by side
+  [() => existsSync("/usr/share/containers/seccomp.json"), ["golang-github-containers-common"]], // containers/common's seccomp profile (Podman, Buildah, CRI-O)
   [() => has("gcc"), ["gcc", "libc6-dev"]], // small test helpers
   [() => has("strace"), ["strace"]], // holds sbx at its execve to look at its threads
   [() => has("runc"), ["runc"]], // real OCI containers

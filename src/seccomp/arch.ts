@@ -1,8 +1,6 @@
 // The architectures sbx compiles filters for, and the syscall numbers of each ABI.
 import { AARCH64_AUDIT_ARCH, AARCH64_SYSCALLS } from "./tables/aarch64.ts";
 import { NAMES_ON_OTHER_ARCHES } from "./tables/elsewhere.ts";
-import { I386_SYSCALLS } from "./tables/i386.ts";
-import { X32_SYSCALLS } from "./tables/x32.ts";
 import { X86_64_AUDIT_ARCH, X86_64_SYSCALLS } from "./tables/x86_64.ts";
 
 export type SeccompArch = "x86_64" | "aarch64";
@@ -47,11 +45,7 @@ export type NameLookup = { kind: "number"; nr: number } | { kind: "elsewhere" } 
 export function lookupSyscall(arch: SeccompArch, name: string): NameLookup {
   const nr = ARCHES[arch].syscalls.get(name);
   if (nr !== undefined) return { kind: "number", nr };
-  const known =
-    NAMES_ON_OTHER_ARCHES.has(name) ||
-    SECCOMP_ARCHES.some((a) => ARCHES[a].syscalls.has(name)) ||
-    I386_SYSCALLS.has(name) ||
-    X32_SYSCALLS.has(name);
+  const known = NAMES_ON_OTHER_ARCHES.has(name) || SECCOMP_ARCHES.some((a) => ARCHES[a].syscalls.has(name));
   return known ? { kind: "elsewhere" } : { kind: "unknown" };
 }
 

@@ -7,7 +7,8 @@
 //   2. A binary search over syscall numbers. Consecutive numbers that end in the same action
 //      (a run of allowed syscalls, a gap of unlisted ones) form one range, so the search is over
 //      ranges: for Docker's default profile a syscall costs 11 instructions on average.
-//   3. At a leaf: the action, or the syscall's argument rules then its fallback action.
+//   3. At a leaf: the action, or a decision over the syscall's argument words (decision.ts) that
+//      every one of its argument rules shares.
 import { ENOSYS, errno, type Action } from "./action.ts";
 import { ARCHES, X32_SYSCALL_BIT } from "./arch.ts";
 import { assemble, branch, labels, op, place, ret, type Item, type Label } from "./asm.ts";
@@ -19,8 +20,8 @@ import {
   BPF_AND,
   BPF_JEQ,
   BPF_JGE,
-  BPF_JGT,
   BPF_JMP,
+  BPF_JSET,
   BPF_K,
   BPF_LD,
   BPF_W,
@@ -28,159 +29,113 @@ import {
   OFFSET_ARCH,
   OFFSET_NR,
 } from "./bpf.ts";
-import type { ArgCondition, ConditionalRule, Policy } from "./policy.ts";
+import { DecisionBuilder, predsOf, type Node, type Word } from "./decision.ts";
+import type { Policy, SyscallPolicy } from "./policy.ts";
 
 /** A filter ready to install: struct sock_filter[] plus the flags to install it with. */
 export interface SeccompProgram {
   bytes: Uint8Array;
   /** SECCOMP_FILTER_FLAG_* bits. */
   flags: number;
-  /** Syscall names skipped in lenient mode. */
+  /** Syscall names skipped in lenient mode, and rules that never take effect. */
   warnings: readonly string[];
 }
 
-const WORD = 0xffffffff;
-const U64_MAX = (1n << 64n) - 1n;
 /** nr -1 is not an x32 call: it is how a tracer skips a syscall, and the kernel answers ENOSYS. */
 const SKIPPED_SYSCALL = 0xffffffff;
+const WORD = 0xffffffff;
 
 const load = (offset: number): Item => op(BPF_LD | BPF_W | BPF_ABS, offset);
 const jeq = (k: number, jt: Label, jf: Label) => branch(BPF_JMP | BPF_JEQ | BPF_K, k, jt, jf);
-const jgt = (k: number, jt: Label, jf: Label) => branch(BPF_JMP | BPF_JGT | BPF_K, k, jt, jf);
 const jge = (k: number, jt: Label, jf: Label) => branch(BPF_JMP | BPF_JGE | BPF_K, k, jt, jf);
+const jset = (k: number, jt: Label, jf: Label) => branch(BPF_JMP | BPF_JSET | BPF_K, k, jt, jf);
 
-const high = (v: bigint) => Number(v >> 32n) >>> 0;
-const low = (v: bigint) => Number(v & 0xffffffffn) >>> 0;
+/** seccomp_data offset of a decision word: even words are an argument's high half. */
+const offsetOf = (word: Word) => (word % 2 === 0 ? argHigh(word / 2) : argLow((word - 1) / 2));
 
-type Condition = "always" | "never" | ((pass: Label, fail: Label, fresh: () => Label) => Item[]);
+const isSingleBit = (mask: number) => (mask & (mask - 1)) === 0;
+/** A masked test other than a whole-word jeq or a one-bit jset needs `and`, which changes A. */
+const needsAnd = (n: Node) => n.kind === "masked" && n.mask !== WORD && !isSingleBit(n.mask);
+
+function children(n: Node): Node[] {
+  if (n.kind === "ranges") return n.ranges.map((r) => r.node);
+  return n.kind === "masked" ? [n.then, n.else] : [];
+}
+
+/** The syscall's rules as the diagram decision.ts builds, compiled to decide on the argument words. */
+function decisionOf(s: SyscallPolicy): Node {
+  const builder = new DecisionBuilder();
+  const rules = s.rules.map((r) => ({ preds: r.conditions.flatMap((c) => predsOf(c.arg, c.op, c.value, c.valueTwo)), result: r.action }));
+  return builder.build(rules, s.fallback);
+}
+
+/** A binary search over value ranges on the loaded word: `jge` at the middle, the lower half next. */
+function rangeSearch(ranges: readonly { lo: number; node: Node }[], target: (n: Node) => Label, fresh: () => Label): Item[] {
+  const mid = ranges.length >> 1;
+  const side = (part: readonly { lo: number; node: Node }[]) => (part.length === 1 ? { label: target(part[0]!.node), code: [] } : { label: fresh(), part });
+  const [lower, upper] = [side(ranges.slice(0, mid)), side(ranges.slice(mid))];
+  const sub = (s: ReturnType<typeof side>) => ("part" in s ? [place(s.label), ...rangeSearch(s.part!, target, fresh)] : []);
+  return [jge(ranges[mid]!.lo, upper.label, lower.label), ...sub(lower), ...sub(upper)];
+}
 
 /**
- * One 64-bit comparison done on the two 32-bit halves, high first: for the orderings the high
- * words decide unless they are equal. MASKED_EQ compares `(arg & value) == (valueTwo & value)`:
- * libseccomp masks the datum the same way.
+ * The diagram as straight-line BPF: nodes in an order where every jump goes forward (each node
+ * after all that lead to it), shared nodes placed once. A node loads its word unless every way
+ * into it leaves that word in A.
  */
-export function condition({ arg, op: operator, value, valueTwo }: ArgCondition): Condition {
-  const [hi, lo] = [high(value), low(value)];
-  // `ld hi; jgt hi → above; jeq hi → (ld lo; <last>) ; else below`
-  const ordered =
-    (above: "pass" | "fail", last: (k: number, jt: Label, jf: Label) => Item, lowTrue: "pass" | "fail") =>
-    (pass: Label, fail: Label, fresh: () => Label): Item[] => {
-      const pick = (side: "pass" | "fail") => (side === "pass" ? pass : fail);
-      const [eqHigh, checkLow] = [fresh(), fresh()];
-      const lowFalse = lowTrue === "pass" ? fail : pass;
-      return [
-        load(argHigh(arg)),
-        jgt(hi, pick(above), eqHigh),
-        place(eqHigh),
-        jeq(hi, checkLow, above === "pass" ? fail : pass),
-        place(checkLow),
-        load(argLow(arg)),
-        last(lo, pick(lowTrue), lowFalse),
-      ];
-    };
-  switch (operator) {
-    case "SCMP_CMP_EQ":
-    case "SCMP_CMP_NE": {
-      const equal = operator === "SCMP_CMP_EQ";
-      return (pass, fail, fresh) => {
-        const checkLow = fresh();
-        return [
-          load(argHigh(arg)),
-          jeq(hi, checkLow, equal ? fail : pass),
-          place(checkLow),
-          load(argLow(arg)),
-          jeq(lo, equal ? pass : fail, equal ? fail : pass),
-        ];
-      };
-    }
-    case "SCMP_CMP_GT":
-      return value === U64_MAX ? "never" : ordered("pass", jgt, "pass");
-    case "SCMP_CMP_GE":
-      return value === 0n ? "always" : ordered("pass", jge, "pass");
-    case "SCMP_CMP_LT":
-      return value === 0n ? "never" : ordered("fail", jge, "fail");
-    case "SCMP_CMP_LE":
-      return value === U64_MAX ? "always" : ordered("fail", jgt, "fail");
-    case "SCMP_CMP_MASKED_EQ": {
-      const datum = valueTwo & value;
-      const halves = [
-        { offset: argHigh(arg), mask: high(value), want: high(datum) },
-        { offset: argLow(arg), mask: low(value), want: low(datum) },
-      ].filter((h) => h.mask !== 0); // a zero mask matches anything
-      if (halves.length === 0) return "always";
-      return (pass, fail, fresh) =>
-        halves.flatMap((h, i) => {
-          const next = i === halves.length - 1 ? pass : fresh();
-          return [
-            load(h.offset),
-            ...(h.mask === WORD ? [] : [op(BPF_ALU | BPF_AND | BPF_K, h.mask)]),
-            jeq(h.want, next, fail),
-            ...(next === pass ? [] : [place(next)]),
-          ];
-        });
+function decisionCode(root: Node, fresh: () => Label): Item[] {
+  if (root.kind === "leaf") return [ret(root.result)];
+  const order: Node[] = [];
+  const seen = new Set<Node>();
+  const visit = (n: Node) => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    children(n).forEach(visit);
+    order.push(n);
+  };
+  visit(root);
+  order.reverse();
+  const labelOf = new Map(order.map((n) => [n, fresh()]));
+  const target = (n: Node) => labelOf.get(n)!;
+  const holdsWord = new Map<Node, boolean>([[root, false]]);
+  for (const n of order) {
+    if (n.kind === "leaf") continue;
+    for (const c of children(n)) {
+      const kept = c.kind !== "leaf" && c.word === n.word && !needsAnd(n);
+      holdsWord.set(c, (holdsWord.get(c) ?? true) && kept);
     }
   }
-}
-
-/** What decides a syscall once constant conditions are folded away. */
-interface Decision {
-  rules: { code: Exclude<Condition, "always" | "never">[]; action: Action }[];
-  fallback: Action;
-}
-
-function decide(rules: readonly ConditionalRule[], fallback: Action): Decision {
-  const kept: Decision["rules"] = [];
-  for (const rule of rules) {
-    const conditions = rule.conditions.map(condition);
-    if (conditions.includes("never")) continue;
-    const code = conditions.filter((c) => c !== "always") as Decision["rules"][number]["code"];
-    // A rule that always matches ends the search: it is the real fallback.
-    if (code.length === 0) return trimmed({ rules: kept, fallback: rule.action });
-    kept.push({ code, action: rule.action });
-  }
-  return trimmed({ rules: kept, fallback });
-}
-
-/** Trailing rules that give the fallback action change nothing. */
-function trimmed(d: Decision): Decision {
-  const rules = [...d.rules];
-  while (rules.length > 0 && rules.at(-1)!.action === d.fallback) rules.pop();
-  return { rules, fallback: d.fallback };
-}
-
-function decisionCode(d: Decision, fresh: () => Label): Item[] {
-  return [
-    ...d.rules.flatMap((rule) => {
-      const nextRule = fresh();
-      const conditions = rule.code.flatMap((c) => {
-        const pass = fresh();
-        return [...c(pass, nextRule, fresh), place(pass)];
-      });
-      return [...conditions, ret(rule.action), place(nextRule)];
-    }),
-    ret(d.fallback),
-  ];
+  return order.flatMap((n): Item[] => {
+    const head = [place(target(n))];
+    if (n.kind === "leaf") return [...head, ret(n.result)];
+    const loadWord = holdsWord.get(n) ? [] : [load(offsetOf(n.word))];
+    if (n.kind === "ranges") return [...head, ...loadWord, ...rangeSearch(n.ranges, target, fresh)];
+    const [hit, miss] = [target(n.then), target(n.else)];
+    if (n.mask === WORD) return [...head, ...loadWord, jeq(n.value, hit, miss)];
+    if (isSingleBit(n.mask)) return [...head, ...loadWord, n.value !== 0 ? jset(n.mask, hit, miss) : jset(n.mask, miss, hit)];
+    return [...head, ...loadWord, op(BPF_ALU | BPF_AND | BPF_K, n.mask), jeq(n.value, hit, miss)];
+  });
 }
 
 /** Numbers [lo, next range's lo) all end in `decision`. */
 interface Range {
   lo: number;
-  decision: Decision;
+  decision: Node;
 }
 
-const constant = (action: Action): Decision => ({ rules: [], fallback: action });
+const constant = (action: Action): Node => ({ kind: "leaf", result: action });
+const sameConstant = (a: Node, b: Node) => a.kind === "leaf" && b.kind === "leaf" && a.result === b.result;
 
 function ranges(policy: Policy): Range[] {
   const out: Range[] = [];
-  const add = (lo: number, decision: Decision) => {
+  const add = (lo: number, decision: Node) => {
     const last = out.at(-1);
-    const same = last && last.decision.rules.length === 0 && decision.rules.length === 0 && last.decision.fallback === decision.fallback;
-    if (!same) out.push({ lo, decision });
+    if (!last || !sameConstant(last.decision, decision)) out.push({ lo, decision });
   };
   let next = 0;
   for (const s of policy.syscalls) {
     if (s.nr > next) add(next, constant(policy.defaultAction));
-    add(s.nr, decide(s.rules, s.fallback));
+    add(s.nr, decisionOf(s));
     next = s.nr + 1;
   }
   const above = policy.enosysAbove;

@@ -92,7 +92,14 @@ function allowed(code: number): boolean {
   return false;
 }
 
-/** Throws InvalidProgramError for what the kernel would refuse with EINVAL. */
+const hasJumpTargets = (code: number) => bpfClass(code) === BPF_JMP && code !== (BPF_JMP | BPF_JA);
+
+/**
+ * Throws InvalidProgramError for what the kernel would refuse with EINVAL, checking what it checks
+ * in its order (bpf_check_basics_ok, bpf_check_classic, check_load_and_stores, then
+ * seccomp_check_filter). Every instruction is checked, reachable or not: the kernel never asks
+ * which instructions can run.
+ */
 export function validate(program: readonly Instruction[]): void {
   const fail = (i: number, why: string): never => {
     throw new InvalidProgramError(`instruction ${i}: ${why}`);
@@ -100,40 +107,51 @@ export function validate(program: readonly Instruction[]): void {
   if (program.length === 0 || program.length > MAX_INSTRUCTIONS) {
     throw new InvalidProgramError(`a filter has 1 to ${MAX_INSTRUCTIONS} instructions, this one ${program.length}`);
   }
-  // Which scratch words are surely written on every path into each instruction (forward jumps only).
-  const written: (number | undefined)[] = new Array(program.length + 1).fill(undefined);
-  written[0] = 0;
-  const reach = (to: number, mask: number) => {
-    written[to] = written[to] === undefined ? mask : written[to]! & mask;
-  };
-  program.forEach((ins, i) => {
-    const { code, k } = ins;
+  const last = program.length - 1;
+  program.forEach(({ code, k, jt, jf }, i) => {
     if (!allowed(code)) fail(i, `opcode 0x${code.toString(16)} is not allowed in a seccomp filter`);
+    const cls = bpfClass(code);
+    if (code === (BPF_ALU | BPF_DIV | BPF_K) && k === 0) fail(i, "division by the constant 0");
+    if ((code === (BPF_ALU | BPF_LSH | BPF_K) || code === (BPF_ALU | BPF_RSH | BPF_K)) && k >= 32) fail(i, `shift by ${k}`);
+    const usesMem = code === (BPF_LD | BPF_MEM) || code === (BPF_LDX | BPF_MEM) || cls === BPF_ST || cls === BPF_STX;
+    if (usesMem && k >= MEM_WORDS) fail(i, `scratch word ${k} does not exist`);
+    // k is unsigned: a huge `ja` is past the end, never backwards.
+    if (code === (BPF_JMP | BPF_JA) && k >= last - i) fail(i, "jumps past the end");
+    if (hasJumpTargets(code) && i + 1 + Math.max(jt, jf) > last) fail(i, "jumps past the end");
     if (code === (BPF_LD | BPF_W | BPF_ABS) && (k % 4 !== 0 || k >= SECCOMP_DATA_SIZE)) {
       fail(i, `load from offset ${k} is outside struct seccomp_data or unaligned`);
     }
+  });
+  if (bpfClass(program[last]!.code) !== BPF_RET) fail(last, "the last instruction must return");
+  checkScratchMemory(program);
+}
+
+/**
+ * The kernel's check that scratch memory is written before it is read (check_load_and_stores): one
+ * pass in instruction order. A jump hands the words valid there to its targets and then counts
+ * every word as valid for the instruction after it; any other instruction, a return included,
+ * hands them on to the next. So the instruction after a `ret` inherits what was valid before it.
+ */
+function checkScratchMemory(program: readonly Instruction[]): void {
+  const ALL = (1 << MEM_WORDS) - 1;
+  const masks = new Array<number>(program.length).fill(ALL);
+  let valid = 0;
+  const handOn = (to: number) => {
+    masks[to] = masks[to]! & valid;
+  };
+  program.forEach(({ code, k, jt, jf }, i) => {
+    valid &= masks[i]!;
     const cls = bpfClass(code);
-    const usesMem = code === (BPF_LD | BPF_MEM) || code === (BPF_LDX | BPF_MEM) || cls === BPF_ST || cls === BPF_STX;
-    if (usesMem && k >= MEM_WORDS) fail(i, `scratch word ${k} does not exist`);
-    if (code === (BPF_ALU | BPF_DIV | BPF_K) && k === 0) fail(i, "division by the constant 0");
-    if ((code === (BPF_ALU | BPF_LSH | BPF_K) || code === (BPF_ALU | BPF_RSH | BPF_K)) && k >= 32) fail(i, `shift by ${k}`);
-    const mask = written[i];
-    if (mask === undefined) return; // unreachable
-    if ((code === (BPF_LD | BPF_MEM) || code === (BPF_LDX | BPF_MEM)) && !(mask & (1 << k))) {
-      fail(i, `reads scratch word ${k} before any write to it`);
-    }
-    const after = cls === BPF_ST || cls === BPF_STX ? mask | (1 << k) : mask;
-    if (cls === BPF_RET) return;
-    if (code === (BPF_JMP | BPF_JA)) {
-      if (i + 1 + k >= program.length) fail(i, "jumps past the end");
-      reach(i + 1 + k, after);
-    } else if (cls === BPF_JMP) {
-      if (i + 1 + Math.max(ins.jt, ins.jf) >= program.length) fail(i, "jumps past the end");
-      reach(i + 1 + ins.jt, after);
-      reach(i + 1 + ins.jf, after);
-    } else {
-      if (i + 1 >= program.length) fail(i, "the last instruction must return");
-      reach(i + 1, after);
+    if (cls === BPF_ST || cls === BPF_STX) valid |= 1 << k;
+    else if ((code === (BPF_LD | BPF_MEM) || code === (BPF_LDX | BPF_MEM)) && !(valid & (1 << k))) {
+      throw new InvalidProgramError(`instruction ${i}: reads scratch word ${k} before any write to it`);
+    } else if (code === (BPF_JMP | BPF_JA)) {
+      handOn(i + 1 + k);
+      valid = ALL;
+    } else if (hasJumpTargets(code)) {
+      handOn(i + 1 + jt);
+      handOn(i + 1 + jf);
+      valid = ALL;
     }
   });
 }
@@ -163,10 +181,11 @@ function alu(op: number, a: number, operand: number): number {
       return (a | operand) >>> 0;
     case BPF_XOR:
       return (a ^ operand) >>> 0;
+    // The kernel masks a shift count in X to 5 bits (a shift by a constant of 32 or more is refused).
     case BPF_LSH:
-      return operand >= 32 ? 0 : (a << operand) >>> 0;
+      return (a << (operand & 31)) >>> 0;
     case BPF_RSH:
-      return operand >= 32 ? 0 : a >>> operand;
+      return a >>> (operand & 31);
     default:
       throw new InvalidProgramError(`unknown ALU operation 0x${op.toString(16)}`);
   }

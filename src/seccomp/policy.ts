@@ -20,6 +20,7 @@ import {
   type Action,
 } from "./action.ts";
 import { ARCHES, lookupSyscall, type SeccompArch } from "./arch.ts";
+import { DecisionBuilder, predsOf, results, satisfiable } from "./decision.ts";
 import { filterFlags, ProfileError, type ActionName, type Operator, type Profile, type RuleCondition, type SyscallRule } from "./profile.ts";
 
 /** The workload the filter is for: Docker's includes/excludes are decided against it. */
@@ -47,16 +48,18 @@ export interface ConditionalRule {
 }
 
 /**
- * What one syscall gets. Of the conditional rules whose conditions all hold, the most restrictive
- * action wins (the kernel's order, see restrictiveness), the first in the profile on a tie; if
- * none holds, `fallback`: the action of an unconditional rule naming the syscall, or the default
- * action. So a profile can carve exceptions out of a wide allow list (ioctl allowed, but not
- * TIOCSTI), and no order of rules lets a broad allow shadow a narrower deny.
+ * What one syscall gets, by the rule Docker, Podman and CRI-O profiles have in production (runc
+ * with libseccomp): a rule whose action is the default action is left out; the first rule naming
+ * the syscall without argument conditions decides alone, whatever comes before or after it;
+ * otherwise the argument rules whose conditions all hold decide, the most restrictive action
+ * winning (the kernel's order, see restrictiveness; the first in the profile on a tie), and the
+ * default action when none holds. (libseccomp's own answer for overlapping argument rules depends
+ * on the shape of its tree, or it refuses them; this one does not.)
  */
 export interface SyscallPolicy {
   nr: number;
   name: string;
-  /** In the order to try them: most restrictive first, then profile order. */
+  /** In the order to try them: most restrictive first, then profile order. Empty when an unconditional rule decides. */
   rules: readonly ConditionalRule[];
   fallback: Action;
 }
@@ -72,7 +75,7 @@ export interface Policy {
   syscalls: readonly SyscallPolicy[];
   /** SECCOMP_FILTER_FLAG_* bits to install with. */
   flags: number;
-  /** Unknown syscall names skipped in lenient mode, one message each. */
+  /** Unknown syscall names skipped in lenient mode, and rule entries that never take effect: one message each. */
   warnings: readonly string[];
 }
 
@@ -142,25 +145,68 @@ function enosysBoundary(defaultAction: Action, namedNumbers: readonly number[]):
   return Math.max(...namedNumbers);
 }
 
-interface Draft {
-  nr: number;
+/** One syscall name of one rule: `syscalls[3].names[1]`. */
+interface Entry extends ConditionalRule {
   name: string;
-  rules: ConditionalRule[];
-  fallback?: { action: Action; origin: string };
+  /** Rule index, then name index: the profile's order. */
+  at: readonly [number, number];
 }
 
 function syscallNames(rule: SyscallRule): string[] {
   return rule.names ?? (rule.name !== undefined ? [rule.name] : []);
 }
 
-export function resolvePolicy(profile: Profile, target: Target, options: PolicyOptions = {}): Policy {
+/** The syscall's policy from its entries in profile order (see SyscallPolicy). */
+function decideSyscall(nr: number, entries: readonly Entry[], defaultAction: Action): SyscallPolicy {
+  const effective = entries.filter((e) => e.action !== defaultAction);
+  const unconditional = effective.find((e) => e.conditions.length === 0);
+  return {
+    nr,
+    name: entries[0]!.name,
+    rules: unconditional ? [] : effective.toSorted((a, b) => restrictiveness(a.action) - restrictiveness(b.action)),
+    fallback: unconditional?.action ?? defaultAction,
+  };
+}
+
+const predsOfConditions = (conditions: readonly ArgCondition[]) => conditions.flatMap((c) => predsOf(c.arg, c.op, c.value, c.valueTwo));
+
+/** Whether some syscall the conditions match gets the syscall policy's answer `action`. */
+function reaches(s: SyscallPolicy, e: ConditionalRule): boolean {
+  const { conditions, action } = e;
+  if (s.rules.length === 0) return s.fallback === action;
+  const own = predsOfConditions(conditions);
+  const HIT = 1;
+  // An argument rule that nothing with another action comes before decides wherever it matches.
+  const at = s.rules.indexOf(e);
+  if (at >= 0 && s.rules.slice(0, at).every((r) => r.action === action)) return satisfiable(own);
+  const rules = [...s.rules.map((r) => ({ preds: [...own, ...predsOfConditions(r.conditions)], result: r.action === action ? HIT : 0 })), { preds: own, result: s.fallback === action ? HIT : 0 }];
+  return results(new DecisionBuilder().build(rules, 0)).has(HIT);
+}
+
+/** One line for an entry that never takes effect, naming what decides instead; undefined when it does take effect. */
+function deadEntry(e: Entry, entries: readonly Entry[], s: SyscallPolicy, defaultAction: Action): string | undefined {
+  if (reaches(s, e)) return undefined;
+  const what = `${e.origin}: ${JSON.stringify(e.name)} never gets ${describeAction(e.action)} from this rule`;
+  const unconditional = entries.find((x) => x.action !== defaultAction && x.conditions.length === 0);
+  if (unconditional) {
+    return `${what}: ${unconditional.origin} gives it ${describeAction(unconditional.action)} without conditions, and that rule alone decides (as runc with libseccomp does)`;
+  }
+  const overlapping = (r: ConditionalRule) => satisfiable([...predsOfConditions(e.conditions), ...predsOfConditions(r.conditions)]);
+  const shadow = s.rules.find((r) => r.action !== e.action && overlapping(r));
+  const instead = shadow ? `${shadow.origin} gives ${describeAction(shadow.action)} wherever this rule matches (the most restrictive matching rule wins)` : undefined;
+  if (e.action === defaultAction) return `${what}: its action is the default action, which runc leaves out, and ${instead ?? "other rules decide wherever it matches"}`;
+  return `${what}: ${instead ?? "its argument conditions never all hold"}`;
+}
+
+/** `root` is where the profile sits in its file ("linux.seccomp." in an OCI config.json), for messages. */
+export function resolvePolicy(profile: Profile, target: Target, options: PolicyOptions = {}, root = ""): Policy {
   const errors: string[] = [];
   const warnings: string[] = [];
-  const drafts = new Map<number, Draft>();
+  const byNumber = new Map<number, Entry[]>();
 
   profile.syscalls.forEach((rule, i) => {
     if (!ruleApplies(rule, target)) return;
-    const origin = `syscalls[${i}]`;
+    const origin = `${root}syscalls[${i}]`;
     const action = toAction(rule.action, rule.errnoRet);
     const conditions = rule.args.map(({ index, op, value, valueTwo }) => ({ arg: index, op, value, valueTwo }));
     syscallNames(rule).forEach((name, j) => {
@@ -173,31 +219,24 @@ export function resolvePolicy(profile: Profile, target: Target, options: PolicyO
         else errors.push(`${where}: ${message} (--seccomp-lenient skips such names)`);
         return;
       }
-      const draft = drafts.get(found.nr) ?? { nr: found.nr, name, rules: [] };
-      drafts.set(found.nr, draft);
-      if (conditions.length > 0) {
-        draft.rules.push({ conditions, action, origin });
-      } else if (draft.fallback && draft.fallback.action !== action) {
-        errors.push(
-          `${where}: ${JSON.stringify(name)} already gets ${describeAction(draft.fallback.action)} unconditionally ` +
-            `from ${draft.fallback.origin}, so it cannot also get ${describeAction(action)} unconditionally`,
-        );
-      } else {
-        draft.fallback ??= { action, origin };
-      }
+      const entries = byNumber.get(found.nr) ?? [];
+      entries.push({ name, action, conditions, origin: where, at: [i, j] });
+      byNumber.set(found.nr, entries);
     });
   });
   if (errors.length > 0) throw new ProfileError(errors);
 
   const defaultAction = toAction(profile.defaultAction, profile.defaultErrnoRet);
-  const syscalls = [...drafts.values()]
-    .sort((a, b) => a.nr - b.nr)
-    .map((d) => ({
-      nr: d.nr,
-      name: d.name,
-      rules: d.rules.toSorted((a, b) => restrictiveness(a.action) - restrictiveness(b.action)),
-      fallback: d.fallback?.action ?? defaultAction,
-    }));
+  const syscalls = [...byNumber].sort(([a], [b]) => a - b).map(([nr, entries]) => decideSyscall(nr, entries, defaultAction));
+  const dead = syscalls.flatMap((s) => {
+    const entries = byNumber.get(s.nr)!;
+    return entries.flatMap((e) => {
+      const text = deadEntry(e, entries, s, defaultAction);
+      return text === undefined ? [] : [{ at: e.at, text }];
+    });
+  });
+  dead.sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1]);
+  warnings.push(...dead.map((d) => d.text));
   return {
     arch: target.arch,
     defaultAction,

@@ -4,6 +4,7 @@
 import * as v from "valibot";
 import { CAP_NAMES } from "../caps/names.ts";
 import { MAX_ERRNO } from "./action.ts";
+import { ERRNO_NUMBERS } from "./errno.ts";
 
 const ACTION_NAMES = [
   "SCMP_ACT_KILL", // libseccomp's name for KILL_THREAD
@@ -64,8 +65,18 @@ export class ProfileError extends Error {
   }
 }
 
+/**
+ * A JSON number that is not a plain integer (a fraction, an exponent, a sign), kept as written:
+ * Go's unmarshalling into the integer fields runc, Docker and Podman use refuses it, and so does
+ * every integer field here, showing it as it was written.
+ */
+export class JsonNumberText {
+  constructor(readonly text: string) {}
+}
+
 function show(value: unknown): string {
   if (typeof value === "bigint") return value.toString();
+  if (value instanceof JsonNumberText) return value.text;
   if (value === undefined) return "nothing";
   const s = JSON.stringify(value, (_key, x) => (typeof x === "bigint" ? x.toString() : x)) ?? String(value);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
@@ -105,6 +116,11 @@ const actionName = v.pipe(
 const operator = v.pipe(
   v.string(expected('an operator such as "SCMP_CMP_EQ"')),
   v.picklist(OPERATORS, (i) => `unknown operator ${show(i.input)}`),
+);
+
+const errnoName = v.pipe(
+  v.string(expected('an errno name such as "EPERM"')),
+  v.check((s) => Object.hasOwn(ERRNO_NUMBERS, s), (i) => `unknown errno name ${show(i.input)} (expected a name such as "EPERM")`),
 );
 
 const scmpArch = v.pipe(
@@ -170,6 +186,14 @@ function issuePath(root: object, keys: [string, ...(string | number)[]]): [v.Iss
   return items as [v.IssuePathItem, ...v.IssuePathItem[]];
 }
 
+const errnoNumber = (name: string | undefined) => (name === undefined ? undefined : ERRNO_NUMBERS[name]);
+
+/** An errno given both by name and by number must be one errno. */
+function errnoNameProblem(name: string | undefined, number: number | undefined, numberField: string): string | undefined {
+  if (name === undefined || number === undefined || ERRNO_NUMBERS[name] === number) return undefined;
+  return `${JSON.stringify(name)} is ${ERRNO_NUMBERS[name]}, but ${numberField} says ${number}`;
+}
+
 const usesData = (action: ActionName) => action === "SCMP_ACT_ERRNO" || action === "SCMP_ACT_TRACE";
 
 /** errnoRet is the errno of ERRNO (which the kernel caps at 4095) or the message of TRACE. */
@@ -187,7 +211,13 @@ const syscallRule = v.pipe(
       name: v.optional(v.string(expected("a syscall name"))),
       action: actionName,
       errnoRet: v.optional(integer(0, DATA_MAX)),
-      args: v.optional(v.array(argument, expected("an array of argument comparisons")), []),
+      // containers/common writes the errno by name too, beside errnoRet or instead of it.
+      errno: v.optional(errnoName),
+      // containers/common writes "args": null for none.
+      args: v.pipe(
+        v.optional(v.nullable(v.array(argument, expected("an array of argument comparisons"))), []),
+        v.transform((a) => a ?? []),
+      ),
       comment: v.optional(v.string(expected("a string"))),
       includes: v.optional(ruleCondition),
       excludes: v.optional(ruleCondition),
@@ -203,8 +233,11 @@ const syscallRule = v.pipe(
     } else if (rule.name === undefined && rule.names === undefined) {
       addIssue({ message: "missing (a rule needs names)", path: path("names") });
     }
-    const problem = dataProblem(rule.action, rule.errnoRet, "errnoRet");
-    if (problem) addIssue({ message: problem, path: path("errnoRet") });
+    const nameProblem = errnoNameProblem(rule.errno, rule.errnoRet, "errnoRet");
+    if (nameProblem) addIssue({ message: nameProblem, path: path("errno") });
+    const field = rule.errnoRet === undefined && rule.errno !== undefined ? "errno" : "errnoRet";
+    const problem = dataProblem(rule.action, rule.errnoRet ?? errnoNumber(rule.errno), field);
+    if (problem) addIssue({ message: problem, path: path(field) });
     // libseccomp refuses two comparisons of one argument in a rule and runc then splits them into
     // separate rules (OR): refusing keeps one meaning for the profile.
     const seen = new Map<number, number>();
@@ -229,12 +262,20 @@ const flag = v.pipe(
   v.picklist(Object.keys(FILTER_FLAGS) as FlagName[], (i) => `unknown flag ${show(i.input)}`),
 );
 
+/** The OCI spec's user-notification fields; empty means none, as in runc. */
+const listenerField = (what: string) =>
+  v.pipe(
+    v.string(expected(what)),
+    v.check((s) => s === "", "is for user notification (SCMP_ACT_NOTIFY), which sbx does not offer: no supervisor would answer it"),
+  );
+
 const PROFILE_WHAT = "a seccomp profile object";
 
 const profileObject = v.strictObject(
   {
     defaultAction: actionName,
     defaultErrnoRet: v.optional(integer(0, DATA_MAX)),
+    defaultErrno: v.optional(errnoName),
     // sbx's own field: what a syscall from another ABI (i386 or x32 on x86_64, arm on aarch64)
     // gets. Docker and runc ignore it; without it such syscalls kill the process.
     foreignAbiAction: v.optional(actionName, "SCMP_ACT_KILL_PROCESS"),
@@ -253,8 +294,8 @@ const profileObject = v.strictObject(
       ),
     ),
     flags: v.optional(v.array(flag, expected("an array of flags")), []),
-    listenerPath: v.optional(v.string(expected("a path"))),
-    listenerMetadata: v.optional(v.string(expected("a string"))),
+    listenerPath: v.optional(listenerField("a path")),
+    listenerMetadata: v.optional(listenerField("a string")),
     syscalls: v.optional(v.array(syscallRule, expected("an array of syscall rules")), []),
   },
   objectIssue(PROFILE_WHAT),
@@ -271,10 +312,25 @@ const ProfileSchema = v.pipe(
     if (p.architectures !== undefined && p.archMap !== undefined) {
       addIssue({ message: "give either architectures or archMap, not both", path: path("archMap") });
     }
-    const defaultProblem = dataProblem(p.defaultAction, p.defaultErrnoRet, "defaultErrnoRet");
-    if (defaultProblem) addIssue({ message: defaultProblem, path: path("defaultErrnoRet") });
+    const nameProblem = errnoNameProblem(p.defaultErrno, p.defaultErrnoRet, "defaultErrnoRet");
+    if (nameProblem) addIssue({ message: nameProblem, path: path("defaultErrno") });
+    const field = p.defaultErrnoRet === undefined && p.defaultErrno !== undefined ? "defaultErrno" : "defaultErrnoRet";
+    const defaultProblem = dataProblem(p.defaultAction, p.defaultErrnoRet ?? errnoNumber(p.defaultErrno), field);
+    if (defaultProblem) addIssue({ message: defaultProblem, path: path(field) });
     const foreignProblem = dataProblem(p.foreignAbiAction, p.foreignAbiErrnoRet, "foreignAbiErrnoRet");
     if (foreignProblem) addIssue({ message: foreignProblem, path: path("foreignAbiErrnoRet") });
+  }),
+  // From here on an errno is a number, however the profile wrote it.
+  v.transform(({ defaultErrno, ...p }) => {
+    const defaultErrnoRet = p.defaultErrnoRet ?? errnoNumber(defaultErrno);
+    return {
+      ...p,
+      ...(defaultErrnoRet === undefined ? {} : { defaultErrnoRet }),
+      syscalls: p.syscalls.map(({ errno, ...rule }) => {
+        const errnoRet = rule.errnoRet ?? errnoNumber(errno);
+        return errnoRet === undefined ? rule : { ...rule, errnoRet };
+      }),
+    };
   }),
 );
 
@@ -302,16 +358,19 @@ export function parseProfile(input: unknown): Profile {
 }
 
 /**
- * JSON.parse, except that integers beyond 2^53 keep every digit (as bigint): argument values are
- * 64-bit, and a rounded mask or flag would silently compare something else.
+ * JSON.parse, except that numbers are taken from their text: a plain integer stays exact (as
+ * bigint beyond 2^53, since argument values are 64-bit and a rounded mask or flag would silently
+ * compare something else), and any other number (1.0, 1e3, -1) is kept as JsonNumberText, which
+ * every integer field refuses.
  */
 export function readProfileJson(text: string): unknown {
   try {
-    return JSON.parse(text, (_key, value, context?: { source?: string }) =>
-      typeof value === "number" && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source)
-        ? BigInt(context.source)
-        : value,
-    );
+    return JSON.parse(text, (_key, value, context?: { source?: string }) => {
+      if (typeof value !== "number") return value;
+      const source = context?.source ?? String(value);
+      if (!/^\d+$/.test(source)) return new JsonNumberText(source);
+      return Number.isSafeInteger(value) ? value : BigInt(source);
+    });
   } catch (e) {
     throw new ProfileError([`profile: not valid JSON (${(e as Error).message})`]);
   }

@@ -45,21 +45,48 @@ function inFile<T>(path: string, f: () => T): T {
   }
 }
 
-/** The validated profile a built-in name or a .json file stands for. */
-function loadProfile(source: Exclude<ProfileSource, { kind: "bpf" }>): Profile {
-  if (source.kind === "builtin") return parseProfile(builtinProfile(source.name)!.profile);
-  const text = readSource(source.path).toString("utf8");
-  return inFile(source.path, () => parseProfile(readProfileJson(text)));
+/** Where in the file the profile is: "" for a profile file, "linux.seccomp" in an OCI config.json. */
+type Place = "" | "linux.seccomp";
+
+/** `syscalls[3].action: …` → `linux.seccomp.syscalls[3].action: …` for a profile inside a config.json. */
+function placed(place: Place, message: string): string {
+  if (place === "") return message;
+  return message.startsWith("profile:") ? `${place}:${message.slice("profile:".length)}` : `${place}.${message}`;
 }
 
-export function compileProfile(profile: Profile, target: Target, options: PolicyOptions = {}): SeccompProgram {
-  return compilePolicy(resolvePolicy(profile, target, options));
+/** A whole OCI config.json (it has ociVersion) stands for its linux.seccomp object. */
+function profilePart(json: unknown): { profile: unknown; place: Place } {
+  if (typeof json !== "object" || json === null || !("ociVersion" in json)) return { profile: json, place: "" };
+  const seccomp = (json as { linux?: { seccomp?: unknown } }).linux?.seccomp;
+  if (seccomp === undefined) throw new ProfileError(["linux.seccomp: missing (this OCI config.json has no seccomp profile)"]);
+  return { profile: seccomp, place: "linux.seccomp" };
+}
+
+/** The validated profile a built-in name or a .json file stands for, and where in the file it is. */
+function loadProfile(source: Exclude<ProfileSource, { kind: "bpf" }>): { profile: Profile; place: Place } {
+  if (source.kind === "builtin") return { profile: parseProfile(builtinProfile(source.name)!.profile), place: "" };
+  const text = readSource(source.path).toString("utf8");
+  return inFile(source.path, () => {
+    const { profile, place } = profilePart(readProfileJson(text));
+    try {
+      return { profile: parseProfile(profile), place };
+    } catch (e) {
+      if (e instanceof ProfileError) throw new ProfileError(e.issues.map((i) => placed(place, i)));
+      throw e;
+    }
+  });
+}
+
+/** `root` is where the profile sits in its file ("linux.seccomp." in an OCI config.json), for messages. */
+export function compileProfile(profile: Profile, target: Target, options: PolicyOptions = {}, root = ""): SeccompProgram {
+  return compilePolicy(resolvePolicy(profile, target, options, root));
 }
 
 /**
  * The filter to install for `--seccomp SPEC`, built for `target` (the workload's architecture,
  * final capabilities and kernel). A .bpf file is taken as it is, after the checks the kernel
- * would make; it carries no install flags.
+ * would make; it carries no install flags. A .json file is a profile, or an OCI config.json whose
+ * linux.seccomp is used.
  */
 export function loadSeccompProgram(spec: string, target: Target, options: PolicyOptions = {}): SeccompProgram {
   const source = profileSource(spec);
@@ -72,10 +99,9 @@ export function loadSeccompProgram(spec: string, target: Target, options: Policy
     }
     return { bytes, flags: 0, warnings: [] };
   }
-  const profile = loadProfile(source);
-  return source.kind === "json"
-    ? inFile(source.path, () => compileProfile(profile, target, options))
-    : compileProfile(profile, target, options);
+  const { profile, place } = loadProfile(source);
+  const compile = () => compileProfile(profile, target, options, place === "" ? "" : `${place}.`);
+  return source.kind === "json" ? inFile(source.path, compile) : compile();
 }
 
 /** "6.18.44-fc-v769" → [6, 18]; Docker compares minKernel on these two numbers only. */

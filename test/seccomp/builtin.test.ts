@@ -19,6 +19,16 @@ describe("every built-in", () => {
         expect(compileProfile(parseProfile(b.profile), target(arch)).warnings).toEqual([]);
       });
     }
+    test(`${b.name} has no rule that never takes effect, for any capabilities, kernel or architecture`, () => {
+      const caps = ["CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_SYS_MODULE", "CAP_BPF", "CAP_PERFMON", "CAP_DAC_READ_SEARCH", "CAP_SYS_NICE"];
+      for (const arch of SECCOMP_ARCHES) {
+        for (const held of [[], caps, ["CAP_SYS_ADMIN"], ["CAP_SYS_PTRACE"], ["CAP_BPF", "CAP_PERFMON"]]) {
+          for (const kernel of [[4, 4], [6, 18]] as [number, number][]) {
+            expect([arch, held, kernel, compileProfile(parseProfile(b.profile), target(arch, held, kernel)).warnings]).toEqual([arch, held, kernel, []]);
+          }
+        }
+      }
+    });
     test(`${b.name}: export prints Docker JSON that compiles to the same program`, () => {
       const json = JSON.stringify(b.profile, null, 2);
       const again = parseProfile(readProfileJson(json));

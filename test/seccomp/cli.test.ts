@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decode } from "../../src/seccomp/bpf.ts";
-import { DOCKER_DEFAULT_PATH } from "./fixtures.ts";
+import { CONTAINERS_COMMON, DOCKER_DEFAULT_PATH } from "./fixtures.ts";
 
 const HARNESS = join(import.meta.dir, "cli-harness.ts");
 const dir = mkdtempSync(join(tmpdir(), "sbx-seccomp-cli-"));
@@ -53,6 +53,15 @@ describe("sbx seccomp", () => {
     const lenient = sbx("check", file, "read", "--seccomp-lenient");
     expect(lenient.code).toBe(0);
     expect(lenient.err).toBe(`sbx seccomp: warning: syscalls[0].names[1]: skipped unknown syscall "opne": no Linux architecture has it\n`);
+  });
+
+  test("check shows a Podman user that their CAP_SYS_ADMIN setns rule is dead: setns stays allowed", () => {
+    const without = sbx("check", CONTAINERS_COMMON, "setns", "--arch", "x86_64");
+    expect([without.code, without.out]).toEqual([0, expect.stringMatching(/^ALLOW /)]);
+    expect(without.err).toBe(
+      'sbx seccomp: warning: syscalls[15].names[7]: "setns" never gets ERRNO(1) from this rule: syscalls[1].names[289] gives it ALLOW without conditions, and that rule alone decides (as runc with libseccomp does)\n',
+    );
+    expect(sbx("check", CONTAINERS_COMMON, "setns", "--arch", "x86_64", "--caps", "sys_admin").err).toBe("");
   });
 
   const X86 = ["--arch", "x86_64"];

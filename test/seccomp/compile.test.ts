@@ -7,6 +7,7 @@ import { runner } from "../../src/seccomp/interp.ts";
 import { parseProfile, type ProfileInput } from "../../src/seccomp/profile.ts";
 import { compileProfile } from "../../src/seccomp/source.ts";
 import type { Target } from "../../src/seccomp/policy.ts";
+import { target } from "./fixtures.ts";
 
 const X86: Target = { arch: "x86_64", caps: new Set(), kernel: [6, 18] };
 const A64: Target = { arch: "aarch64", caps: new Set(), kernel: [6, 18] };
@@ -129,16 +130,60 @@ describe("64-bit comparisons on two 32-bit halves", () => {
 });
 
 describe("several rules for one syscall", () => {
-  test("conditional rules are tried before an unconditional one, so a deny can be carved out of an allow", () => {
-    const decide = decider({
+  // The rule runc with libseccomp enforces, which Docker's, Podman's and CRI-O's profiles mean.
+  const TIOCSTI_DENY = { names: ["ioctl"], action: "SCMP_ACT_ERRNO" as const, errnoRet: 13, args: [{ index: 1, op: "SCMP_CMP_EQ" as const, value: 0x5412 }] };
+  const IOCTL_ALLOW = { names: ["ioctl"], action: "SCMP_ACT_ALLOW" as const };
+  for (const [order, syscalls] of [["before", [IOCTL_ALLOW, TIOCSTI_DENY]], ["after", [TIOCSTI_DENY, IOCTL_ALLOW]]] as const) {
+    test(`an unconditional rule decides alone, even with an argument rule ${order} it, which is dead and warned about`, () => {
+      const profile = parseProfile({ defaultAction: "SCMP_ACT_ERRNO", syscalls: [...syscalls] });
+      const { warnings } = compileProfile(profile, target());
+      const decide = decider({ defaultAction: "SCMP_ACT_ERRNO", syscalls: [...syscalls] });
+      expect([decide("ioctl", [0n, 0x5401n]), decide("ioctl", [0n, 0x5412n])]).toEqual(["ALLOW", "ALLOW"]);
+      const [deny, allow] = order === "before" ? [1, 0] : [0, 1];
+      expect(warnings).toEqual([
+        `syscalls[${deny}].names[0]: "ioctl" never gets ERRNO(13) from this rule: syscalls[${allow}].names[0] gives it ALLOW without conditions, and that rule alone decides (as runc with libseccomp does)`,
+      ]);
+    });
+  }
+
+  test("of two unconditional rules the first decides (Podman's setns, ERRNO only without CAP_SYS_ADMIN, stays allowed)", () => {
+    const syscalls = [
+      { names: ["read", "setns"], action: "SCMP_ACT_ALLOW" as const },
+      { names: ["bpf", "setns"], action: "SCMP_ACT_ERRNO" as const, errnoRet: 1, excludes: { caps: ["CAP_SYS_ADMIN"] } },
+    ];
+    const decide = decider({ defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 38, syscalls });
+    expect([decide("setns"), decide("bpf")]).toEqual(["ALLOW", "ERRNO(1)"]);
+    expect(compileProfile(parseProfile({ defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 38, syscalls }), target()).warnings).toEqual([
+      'syscalls[1].names[1]: "setns" never gets ERRNO(1) from this rule: syscalls[0].names[1] gives it ALLOW without conditions, and that rule alone decides (as runc with libseccomp does)',
+    ]);
+    expect(compileProfile(parseProfile({ defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 38, syscalls }), target("x86_64", ["CAP_SYS_ADMIN"])).warnings).toEqual([]);
+  });
+
+  test("a rule whose action is the default action is left out, as runc leaves it out", () => {
+    const syscalls = [
+      { names: ["ptrace"], action: "SCMP_ACT_ERRNO" as const },
+      { names: ["ptrace"], action: "SCMP_ACT_ALLOW" as const },
+    ];
+    const profile = { defaultAction: "SCMP_ACT_ERRNO" as const, syscalls };
+    expect(decider(profile)("ptrace")).toBe("ALLOW");
+    expect(compileProfile(parseProfile(profile), target()).warnings).toEqual([
+      'syscalls[0].names[0]: "ptrace" never gets ERRNO(1) from this rule: syscalls[1].names[0] gives it ALLOW without conditions, and that rule alone decides (as runc with libseccomp does)',
+    ]);
+  });
+
+  test("an argument rule that another, more restrictive one covers, or that never matches, is warned about", () => {
+    const profile = parseProfile({
       defaultAction: "SCMP_ACT_ERRNO",
       syscalls: [
-        { names: ["ioctl"], action: "SCMP_ACT_ALLOW" },
-        { names: ["ioctl"], action: "SCMP_ACT_ERRNO", errnoRet: 1, args: [{ index: 1, op: "SCMP_CMP_EQ", value: 0x5412 }] },
+        { names: ["read"], action: "SCMP_ACT_ALLOW", args: [{ index: 0, op: "SCMP_CMP_EQ", value: 3 }] },
+        { names: ["read"], action: "SCMP_ACT_KILL_PROCESS", args: [{ index: 0, op: "SCMP_CMP_LT", value: 10 }] },
+        { names: ["write"], action: "SCMP_ACT_ALLOW", args: [{ index: 0, op: "SCMP_CMP_LT", value: 0 }] },
       ],
     });
-    expect(decide("ioctl", [0n, 0x5401n])).toBe("ALLOW");
-    expect(decide("ioctl", [0n, 0x5412n])).toBe("ERRNO(1)");
+    expect(compileProfile(profile, target()).warnings).toEqual([
+      'syscalls[0].names[0]: "read" never gets ALLOW from this rule: syscalls[1].names[0] gives KILL_PROCESS wherever this rule matches (the most restrictive matching rule wins)',
+      'syscalls[2].names[0]: "write" never gets ALLOW from this rule: its argument conditions never all hold',
+    ]);
   });
 
   test("when conditional rules overlap, the most restrictive action wins, whatever their order", () => {

@@ -5,14 +5,16 @@ import { parseProfile } from "../../src/seccomp/profile.ts";
 import { compileProfile } from "../../src/seccomp/source.ts";
 import { target } from "./fixtures.ts";
 
-test("a compiled profile reads as arch check, x32 check, search, argument rules", () => {
+test("a compiled profile reads as arch check, x32 check, search, then one decision over the argument words", () => {
   const profile = parseProfile({
     defaultAction: "SCMP_ACT_ERRNO",
     syscalls: [
-      { names: ["read", "ioctl"], action: "SCMP_ACT_ALLOW" },
-      { names: ["ioctl"], action: "SCMP_ACT_ERRNO", args: [{ index: 1, op: "SCMP_CMP_MASKED_EQ", value: 0xffffffff, valueTwo: 0x5412 }] },
+      { names: ["read"], action: "SCMP_ACT_ALLOW" },
+      { names: ["ioctl"], action: "SCMP_ACT_ALLOW", args: [{ index: 1, op: "SCMP_CMP_MASKED_EQ", value: 0xffffffff, valueTwo: 0x5401 }] },
+      { names: ["ioctl"], action: "SCMP_ACT_ALLOW", args: [{ index: 1, op: "SCMP_CMP_EQ", value: 0x5413 }] },
     ],
   });
+  // a1's high word is loaded once for both rules; the 64-bit EQ needs it to be 0, the MASKED_EQ does not look at it.
   expect(disassemble(compileProfile(profile, target()).bytes)).toBe(
     [
       " line  code jt   jf   k",
@@ -28,12 +30,18 @@ test("a compiled profile reads as arch check, x32 check, search, argument rules"
       "0008: 0x35 0x01 0x00 0x00000001  jge  #0x00000001  true:0010 false:0009   ; write",
       "0009: 0x06 0x00 0x00 0x7fff0000  ret  ALLOW",
       "0010: 0x06 0x00 0x00 0x00050001  ret  ERRNO(1)",
-      "0011: 0x35 0x04 0x00 0x00000011  jge  #0x00000011  true:0016 false:0012   ; pread64",
-      "0012: 0x20 0x00 0x00 0x00000018  ld   [24]                                ; args[1] (low)",
-      "0013: 0x15 0x00 0x01 0x00005412  jeq  #0x00005412  true:0014 false:0015",
-      "0014: 0x06 0x00 0x00 0x00050001  ret  ERRNO(1)",
-      "0015: 0x06 0x00 0x00 0x7fff0000  ret  ALLOW",
-      "0016: 0x06 0x00 0x00 0x00050026  ret  ERRNO(38)",
+      "0011: 0x35 0x0a 0x00 0x00000011  jge  #0x00000011  true:0022 false:0012   ; pread64",
+      "0012: 0x20 0x00 0x00 0x0000001c  ld   [28]                                ; args[1] (high)",
+      "0013: 0x35 0x00 0x02 0x00000001  jge  #0x00000001  true:0014 false:0016",
+      "0014: 0x20 0x00 0x00 0x00000018  ld   [24]                                ; args[1] (low)",
+      "0015: 0x15 0x05 0x04 0x00005401  jeq  #0x00005401  true:0021 false:0020",
+      "0016: 0x20 0x00 0x00 0x00000018  ld   [24]                                ; args[1] (low)",
+      "0017: 0x35 0x00 0x01 0x00005413  jge  #0x00005413  true:0018 false:0019",
+      "0018: 0x35 0x01 0x02 0x00005414  jge  #0x00005414  true:0020 false:0021",
+      "0019: 0x15 0x01 0x00 0x00005401  jeq  #0x00005401  true:0021 false:0020",
+      "0020: 0x06 0x00 0x00 0x00050001  ret  ERRNO(1)",
+      "0021: 0x06 0x00 0x00 0x7fff0000  ret  ALLOW",
+      "0022: 0x06 0x00 0x00 0x00050026  ret  ERRNO(38)",
       "",
     ].join("\n"),
   );

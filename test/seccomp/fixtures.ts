@@ -11,6 +11,9 @@ import { compileProfile } from "../../src/seccomp/source.ts";
 
 export const DOCKER_DEFAULT_PATH = join(import.meta.dir, "..", "..", "..", "shared", "fixtures", "seccomp", "docker-default.json");
 
+/** containers/common's profile (Podman, Buildah, CRI-O), from Debian's golang-github-containers-common (.ci/run installs it). */
+export const CONTAINERS_COMMON = "/usr/share/containers/seccomp.json";
+
 export const dockerDefaultJson = (): unknown => readProfileJson(readFileSync(DOCKER_DEFAULT_PATH, "utf8"));
 export const dockerDefault = (): Profile => parseProfile(dockerDefaultJson());
 

@@ -21,6 +21,11 @@ describe("programs the kernel refuses are refused", () => {
     ["scratch word 16", [I(0x02, 16), I(RET_K)], "instruction 0: scratch word 16 does not exist"],
     ["division by constant zero", [I(0x34, 0), I(RET_K)], "instruction 0: division by the constant 0"],
     ["shift by 32", [I(0x64, 32), I(RET_K)], "instruction 0: shift by 32"],
+    ["an unreachable last instruction that does not return", [I(RET_K), I(0x00, 0)], "instruction 1: the last instruction must return"],
+    ["an unreachable jump out of range", [I(RET_K), I(0x05, 100), I(RET_K)], "instruction 1: jumps past the end"],
+    ["ja 0xffffffff", [I(0x05, 0xffffffff), I(RET_K)], "instruction 0: jumps past the end"],
+    ["the scratch walk follows the fall-through after a return", [I(RET_K), I(0x60, 0), I(RET_A)], "instruction 1: reads scratch word 0 before any write to it"],
+    ["a jump's target gets what was valid at the jump", [I(0x05, 0), I(0x60, 0), I(RET_A)], "instruction 1: reads scratch word 0 before any write to it"],
   ];
   for (const [what, program, message] of cases) {
     test(`${what}: ${message}`, () => {
@@ -28,6 +33,9 @@ describe("programs the kernel refuses are refused", () => {
       expect(() => validate(program)).toThrow(message);
     });
   }
+  test("what was valid before a return stays valid after it, as in the kernel's walk", () => {
+    expect(() => validate([I(0x02, 0), I(RET_K), I(0x60, 0), I(RET_A)])).not.toThrow();
+  });
   test("memory written on only one path is not readable after the join", () => {
     const program = [I(0x15, 0, 0, 1), I(0x02, 1), I(0x60, 1), I(RET_A)];
     expect(() => validate(program)).toThrow("instruction 2: reads scratch word 1 before any write to it");
@@ -49,6 +57,9 @@ describe("execution", () => {
     ["ja", [I(0x05, 1), I(RET_K, 1), I(RET_K, 2)], 2, 2],
     ["jgt x", [I(0x01, 38), I(0x20, 0), I(0x2d, 0, 0, 1), I(RET_K, 1), I(RET_K, 2)], 1, 4],
     ["division by a zero x ends with 0", [I(0x01, 0), I(0x00, 5), I(0x3c), I(RET_K, 9)], 0, 3],
+    ["lsh by x = 32 shifts by 0: the kernel masks the count", [I(0x00, 5), I(0x01, 32), I(0x6c), I(RET_A)], 5, 4],
+    ["rsh by x = 33 shifts by 1", [I(0x00, 6), I(0x01, 33), I(0x7c), I(RET_A)], 3, 4],
+    ["lsh by x = 0xffffffff shifts by 31", [I(0x00, 3), I(0x01, 0xffffffff), I(0x6c), I(RET_A)], 0x80000000, 4],
   ] as [string, Instruction[], number, number][])("%s", (_what, program, action, executed) => {
     expect(run(program, data)).toEqual({ action, executed });
   });

@@ -98,22 +98,6 @@ const namesOf = (r: RefRule) => r.names ?? (r.name ? [r.name] : []);
 /** The kernel's order of precedence: the action bits as a signed number, lower wins. */
 const strictness = (ret: number) => (ret & 0xffff0000) | 0;
 
-/** Two unconditional rules giving one syscall different actions: the compiler must refuse. */
-export function refConflict(p: RefProfile, t: RefTarget): boolean {
-  const seen = new Map<number, number>();
-  for (const rule of (p.syscalls ?? []).filter((r) => refApplies(r, t))) {
-    if ((rule.args ?? []).length > 0) continue;
-    for (const name of namesOf(rule)) {
-      const nr = ARCHES[t.arch].syscalls.get(name);
-      if (nr === undefined) continue;
-      const action = refAction(rule.action, rule.errnoRet);
-      if (seen.has(nr) && seen.get(nr) !== action) return true;
-      seen.set(nr, action);
-    }
-  }
-  return false;
-}
-
 export function refEvaluate(p: RefProfile, t: RefTarget, d: SeccompData): number {
   const info = ARCHES[t.arch];
   const foreign = refAction(p.foreignAbiAction ?? "SCMP_ACT_KILL_PROCESS", p.foreignAbiErrnoRet);
@@ -123,17 +107,18 @@ export function refEvaluate(p: RefProfile, t: RefTarget, d: SeccompData): number
 
   const rules = (p.syscalls ?? []).filter((r) => refApplies(r, t));
   const numberOf = (name: string) => info.syscalls.get(name);
-  const naming = rules.filter((r) => namesOf(r).some((n) => numberOf(n) === nr));
-
-  const matches = naming.filter((r) => (r.args ?? []).length > 0 && r.args!.every((a) => refArgHolds(a, d.args)));
+  const defaultAction = refAction(p.defaultAction, p.defaultErrnoRet);
+  // runc leaves out rules whose action is the default; the first unconditional rule decides alone.
+  const naming = rules.filter((r) => namesOf(r).some((n) => numberOf(n) === nr) && refAction(r.action, r.errnoRet) !== defaultAction);
+  const unconditional = naming.find((r) => (r.args ?? []).length === 0);
+  if (unconditional) return refAction(unconditional.action, unconditional.errnoRet);
+  // Overlapping argument rules: the most restrictive action, the first on a tie.
+  const matches = naming.filter((r) => r.args!.every((a) => refArgHolds(a, d.args)));
   if (matches.length > 0) {
     const actions = matches.map((r) => refAction(r.action, r.errnoRet));
     return actions.reduce((best, a) => (strictness(a) < strictness(best) ? a : best));
   }
-  const unconditional = naming.find((r) => (r.args ?? []).length === 0);
-  if (unconditional) return refAction(unconditional.action, unconditional.errnoRet);
 
-  const defaultAction = refAction(p.defaultAction, p.defaultErrnoRet);
   const named = rules.flatMap((r) => namesOf(r).map(numberOf)).filter((n): n is number => n !== undefined);
   const lenient = ["SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_TRACE"].includes(p.defaultAction);
   const alreadyEnosys = defaultAction === refAction("SCMP_ACT_ERRNO", 38);

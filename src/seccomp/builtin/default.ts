@@ -9,18 +9,19 @@ import {
   CLONE_WITHOUT_NAMESPACES,
   DOCKER_ALLOWED,
   DOCKER_DENIED_FAMILIES,
+  ioctlRules,
   PERSONALITY_RULES,
   PTRACE_FROM_4_8,
   socketRules,
-  TERMINAL_INJECTION_RULES,
 } from "./docker.ts";
 
-export const DEFAULT_PROFILE: ProfileInput = {
+export const defaultProfile = (): ProfileInput => ({
   defaultAction: "SCMP_ACT_ERRNO",
   defaultErrnoRet: 1,
   archMap: ARCH_MAP,
   syscalls: [
-    { names: [...DOCKER_ALLOWED], action: "SCMP_ACT_ALLOW" },
+    { names: DOCKER_ALLOWED.filter((n) => n !== "ioctl"), action: "SCMP_ACT_ALLOW" },
+    ...ioctlRules(),
     PTRACE_FROM_4_8,
     ...socketRules(DOCKER_DENIED_FAMILIES),
     ...PERSONALITY_RULES,
@@ -28,6 +29,5 @@ export const DEFAULT_PROFILE: ProfileInput = {
     ...capabilityRules(CAPABILITY_ALLOWANCES),
     CLONE_WITHOUT_NAMESPACES,
     { ...CLONE3_ENOSYS, excludes: { caps: ["CAP_SYS_ADMIN"] } },
-    ...TERMINAL_INJECTION_RULES,
   ],
-};
+});

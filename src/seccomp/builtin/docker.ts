@@ -44,15 +44,68 @@ export const DOCKER_ALLOWED: readonly string[] = [
   "write", "writev",
 ];
 
-export const ERRNO_EPERM = { action: "SCMP_ACT_ERRNO", errnoRet: 1 } as const;
 const WORD = 0xffffffff;
 
-/**
- * `(arg & 0xffffffff) == value`: for an int argument the kernel ignores the high 32 bits of the
- * register, so a deny rule must too, or `(1 << 32) | TIOCSTI` slips past it (CVE-2019-10063).
- */
+/** `(arg & 0xffffffff) == value`: an int argument, whatever the high bits of the register. */
 export const low32Equals = (index: number, value: number) =>
   ({ index, value: WORD, valueTwo: value, op: "SCMP_CMP_MASKED_EQ" }) as const;
+
+/** (w & mask) == value on a 32-bit word. */
+interface Cube {
+  mask: number;
+  value: number;
+}
+const bitOf = (v: number, b: number) => (v >>> b) & 1;
+const holds = (c: Cube, v: number) => ((v & c.mask) >>> 0) === c.value;
+
+/**
+ * Cubes whose union is every 32-bit value except `points`. A value that differs from the points in
+ * a bit they all share is caught by a one-bit cube. The rest agree with them there and differ only
+ * in the bits where the points differ among themselves: split on those bits, keep the parts no
+ * point lies in, and widen each by every bit it can drop without taking in a point.
+ */
+function coverOfAllBut(points: readonly number[]): Cube[] {
+  const bits = Array.from({ length: 32 }, (_, b) => b);
+  const sharedBit = (b: number) => points.every((p) => bitOf(p, b) === bitOf(points[0]!, b));
+  const shared = bits.filter(sharedBit).map((b) => ({ mask: 2 ** b, value: bitOf(points[0]!, b) ? 0 : 2 ** b }));
+  const differing = bits.filter((b) => !sharedBit(b));
+  const parts: Cube[] = [];
+  const split = (c: Cube, inside: readonly number[], depth: number) => {
+    if (inside.length === 0) return void parts.push(c);
+    if (depth === differing.length) return; // c holds one of the points
+    const bit = 2 ** differing[depth]!;
+    for (const v of [0, bit]) {
+      const half = { mask: (c.mask | bit) >>> 0, value: (c.value | v) >>> 0 };
+      split(half, inside.filter((p) => holds(half, p)), depth + 1);
+    }
+  };
+  split({ mask: 0, value: 0 }, points, 0);
+  const widened = parts.map((c) =>
+    differing.reduce((cube, b) => {
+      const wider = { mask: (cube.mask & ~(2 ** b)) >>> 0, value: (cube.value & ~(2 ** b)) >>> 0 };
+      return cube.mask & (2 ** b) && !points.some((p) => holds(wider, p)) ? wider : cube;
+    }, c),
+  );
+  const distinct = [...new Map(widened.map((c) => [`${c.mask}/${c.value}`, c])).values()];
+  const within = (a: Cube, b: Cube) => (b.mask & ~a.mask) === 0 && ((a.value ^ b.value) & b.mask) === 0;
+  return [...shared, ...distinct.filter((c, i) => !distinct.some((d, j) => j !== i && within(c, d)))];
+}
+
+/**
+ * Rules allowing `names` for every value of args[index] except `values` on its low 32 bits. For
+ * an int argument the kernel ignores the high bits of the register, so a deny must too, or
+ * `(1 << 32) | TIOCSTI` slips past it (CVE-2019-10063). Written as alternatives that allow (one
+ * MASKED_EQ each) rather than as a deny beside an unconditional allow: runc and libseccomp let
+ * an unconditional rule win over every argument rule, so only this form holds under them too.
+ */
+export function allowAllBut(names: readonly string[], index: number, values: readonly number[], comment: string): Rule[] {
+  return coverOfAllBut(values).map((c) => ({
+    names: [...names],
+    action: "SCMP_ACT_ALLOW",
+    args: [{ index, value: c.mask, valueTwo: c.value, op: "SCMP_CMP_MASKED_EQ" }],
+    comment,
+  }));
+}
 
 const TIOCSTI = 0x5412;
 const TIOCLINUX = 0x541c;
@@ -61,30 +114,14 @@ export const CLONE_NEWUSER = 0x10000000;
 const CLONE_NAMESPACES = 0x7e020000;
 const AF_ALG = 38;
 const AF_VSOCK = 40;
+export const DOCKER_DENIED_FAMILIES = [AF_ALG, AF_VSOCK];
 
 /** Terminal injection: TIOCSTI pushes input into the controlling terminal, TIOCLINUX pastes from the console. */
-export const TERMINAL_INJECTION_RULES: Rule[] = [TIOCSTI, TIOCLINUX].map((request) => ({
-  names: ["ioctl"],
-  ...ERRNO_EPERM,
-  args: [low32Equals(1, request)],
-  comment: "sbx: no terminal injection. Takes effect in sbx; libseccomp (Docker, runc) lets the unconditional ioctl rule win",
-}));
+export const ioctlRules = (): Rule[] => allowAllBut(["ioctl"], 1, [TIOCSTI, TIOCLINUX], "sbx: any ioctl but TIOCSTI and TIOCLINUX");
 
-/**
- * Sockets of these families get EPERM, compared on the low 32 bits (a deny rule wins over the
- * allow rules below wherever both match).
- */
-export function socketRules(deniedFamilies: readonly number[]): Rule[] {
-  return [
-    ...deniedFamilies.map((family) => ({ names: ["socket"], ...ERRNO_EPERM, args: [low32Equals(0, family)] })),
-    // Docker's own rules: everything but AF_ALG and AF_VSOCK (compared on 64 bits, so under
-    // Docker `(1 << 32) | AF_VSOCK` passes; here the deny rules catch it).
-    { names: ["socket"], action: "SCMP_ACT_ALLOW", args: [{ index: 0, value: AF_ALG, op: "SCMP_CMP_LT" }] },
-    { names: ["socket"], action: "SCMP_ACT_ALLOW", args: [{ index: 0, value: AF_ALG + 1, op: "SCMP_CMP_EQ" }] },
-    { names: ["socket"], action: "SCMP_ACT_ALLOW", args: [{ index: 0, value: AF_VSOCK, op: "SCMP_CMP_GT" }] },
-  ];
-}
-export const DOCKER_DENIED_FAMILIES = [AF_ALG, AF_VSOCK];
+/** Docker allows every socket family but AF_ALG and AF_VSOCK (compared on 64 bits there: here on the low 32). */
+export const socketRules = (deniedFamilies: readonly number[]): Rule[] =>
+  allowAllBut(["socket"], 0, deniedFamilies, "sbx: any socket family but these, on the low 32 bits");
 
 /** personality(2) only for the values Docker allows: PER_LINUX, UNAME26, PER_LINUX32, both, and the query. */
 export const PERSONALITY_RULES: Rule[] = [0, 0x8, 0x20000, 0x20008, 0xffffffff].map((value) => ({

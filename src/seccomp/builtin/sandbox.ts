@@ -13,13 +13,13 @@ import {
   CLONE3_ENOSYS,
   CLONE_NEWUSER,
   CLONE_WITHOUT_NAMESPACES,
+  allowAllBut,
   DOCKER_ALLOWED,
   DOCKER_DENIED_FAMILIES,
-  ERRNO_EPERM,
+  ioctlRules,
   low32Equals,
   PERSONALITY_RULES,
   socketRules,
-  TERMINAL_INJECTION_RULES,
 } from "./docker.ts";
 
 const AF_NETLINK = 16;
@@ -52,21 +52,22 @@ const allowances = Object.fromEntries(
 
 const withoutNewUser = { index: 0, value: CLONE_NEWUSER, op: "SCMP_CMP_MASKED_EQ" } as const;
 
-export const SANDBOX_PROFILE: ProfileInput = {
+export const sandboxProfile = (): ProfileInput => ({
   defaultAction: "SCMP_ACT_ERRNO",
   defaultErrnoRet: 1,
   archMap: ARCH_MAP,
   syscalls: [
-    { names: DOCKER_ALLOWED.filter((n) => n !== "seccomp"), action: "SCMP_ACT_ALLOW" },
-    ...socketRules([...DOCKER_DENIED_FAMILIES, AF_PACKET, AF_BLUETOOTH]),
+    { names: DOCKER_ALLOWED.filter((n) => !["seccomp", "ioctl", "prctl"].includes(n)), action: "SCMP_ACT_ALLOW" },
+    ...ioctlRules(),
+    ...socketRules([...DOCKER_DENIED_FAMILIES, AF_PACKET, AF_BLUETOOTH, AF_NETLINK]),
     {
       names: ["socket"],
-      ...ERRNO_EPERM,
+      action: "SCMP_ACT_ALLOW",
       // Only NETLINK_ROUTE, which getifaddrs(3) needs; NETLINK_SOCK_DIAG and the rest list other
-      // processes' sockets or talk to kernel subsystems. a2 compared on 64 bits: any high bit set
-      // is also "not 0", so nothing slips through.
-      args: [low32Equals(0, AF_NETLINK), { index: 2, value: NETLINK_ROUTE, op: "SCMP_CMP_NE" }],
-      comment: "sbx: netlink other than NETLINK_ROUTE",
+      // processes' sockets or talk to kernel subsystems. a2 compared on 64 bits: with a high bit
+      // set it is not NETLINK_ROUTE.
+      args: [low32Equals(0, AF_NETLINK), { index: 2, value: NETLINK_ROUTE, op: "SCMP_CMP_EQ" }],
+      comment: "sbx: netlink only for NETLINK_ROUTE",
     },
     ...PERSONALITY_RULES,
     ...ARCH_SPECIFIC_RULES,
@@ -81,12 +82,8 @@ export const SANDBOX_PROFILE: ProfileInput = {
       action: "SCMP_ACT_ALLOW" as const,
       args: [{ index: 0, value: operation, op: "SCMP_CMP_EQ" as const }],
     })),
-    {
-      names: ["prctl"],
-      ...ERRNO_EPERM,
-      args: [low32Equals(0, PR_SET_SECCOMP), low32Equals(1, SECCOMP_MODE_FILTER)],
-      comment: "sbx: no filters of the workload's own. Takes effect in sbx; libseccomp lets the unconditional prctl rule win",
-    },
-    ...TERMINAL_INJECTION_RULES,
+    // prctl for everything but (PR_SET_SECCOMP, SECCOMP_MODE_FILTER): a0 is not the one, or a1 is not.
+    ...allowAllBut(["prctl"], 0, [PR_SET_SECCOMP], "sbx: no filters of the workload's own"),
+    ...allowAllBut(["prctl"], 1, [SECCOMP_MODE_FILTER], "sbx: no filters of the workload's own"),
   ],
-};
+});
