@@ -6,11 +6,13 @@
 import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import * as v from "valibot";
 import { ARCHES, runningArch, X32_SYSCALL_BIT } from "../../src/seccomp/arch.ts";
 import { ExecReportSchema } from "../../src/render/report.ts";
 import { requireTools } from "../support/privileged.ts";
 import { run, SBX, sbx, statusFields } from "../support/sbx.ts";
+import { syscallProbe } from "../support/syscallProbe.ts";
 import { scratch } from "./lane.ts";
 
 requireTools("/usr/bin/python3");
@@ -26,25 +28,10 @@ const nr = (name: string) => abi.syscalls.get(name)!;
 /** The harness's own filters: every filter sbx installs stacks on top of them. */
 const OUTER = Number(statusFields(readFileSync("/proc/self/status", "utf8")).Seccomp_filters);
 
-// Each call: [nr, ...args as decimal strings] → the errno it failed with, or 0; then the status lines.
-const PROBE = fresh("probe.py");
-writeFileSync(PROBE, `
-import ctypes, json, sys
-libc = ctypes.CDLL(None, use_errno=True)
-libc.syscall.restype = ctypes.c_long
-results = []
-for nr, *args in json.loads(sys.argv[1]):
-    ctypes.set_errno(0)
-    r = libc.syscall(ctypes.c_long(nr), *[ctypes.c_ulong(int(a) & (2**64 - 1)) for a in args])
-    results.append(ctypes.get_errno() if r < 0 else 0)
-status = dict(l.split(":\\t", 1) for l in open("/proc/self/status").read().splitlines() if ":\\t" in l)
-print(json.dumps({"results": results, "status": status}))
-`, { mode: 0o644 });
-
 type Call = [string | number, ...(number | bigint)[]];
 type Case = [what: string, call: Call, errno: number];
-const encode = (calls: Call[]) => JSON.stringify(calls.map(([n, ...a]) => [typeof n === "string" ? nr(n) : n, ...a.map(String)]));
-const probeArgv = (calls: Call[]) => ["/usr/bin/python3", PROBE, encode(calls)];
+const probe = syscallProbe(dirname(fresh("probe")));
+const probeArgv = (calls: Call[]) => probe(calls.map(([n, ...a]) => [typeof n === "string" ? nr(n) : n, ...a]));
 
 /** sbx exec OPTIONS -- probe CASES; asserts it ran and each call got its errno; returns the workload's status. */
 function underSbx(options: string[], cases: Case[]): Record<string, string> {

@@ -6,6 +6,7 @@ import { readUserDb } from "../../src/identity/userdb.ts";
 import { EXEC_RULES, GOSU_RULES, type GroupsPolicy, parseGroupsPolicy, type ResolveOptions, resolveUser } from "../../src/identity/resolve.ts";
 import { parseUserSpec } from "../../src/identity/spec.ts";
 import { fromText } from "../../src/text/bytes.ts";
+import { rng } from "../support/random.ts";
 
 // Alpine-like: root is in groups 0,1,2,3,4,6,10; games in users(100); alice(1001) in audio(18),
 // video(27); operator has gid 0; no entry for uid 1000.
@@ -268,17 +269,6 @@ describe("groups policy", () => {
 });
 
 describe("property: random specs never yield -1, nor 0 unless they name 0/root", () => {
-  // Small deterministic PRNG so a failure can be replayed.
-  function rng(seed: number) {
-    let s = seed >>> 0;
-    return () => {
-      s = (s + 0x6d2b79f5) >>> 0;
-      let t = s;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const PIECES = [
     "0", "1", "9", "00", "-", "+", ":", " ", "\n", "\t", "x", "e", "root", "operator", "alice", "games",
     "wheel", "daemon", "2147483647", "2147483648", "4294967295", "65534", "é", "\u0000", "\uFFFD", "#",

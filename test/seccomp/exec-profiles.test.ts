@@ -12,22 +12,12 @@ import { runner } from "../../src/seccomp/interp.ts";
 import { loadSeccompProgram, workloadTarget } from "../../src/seccomp/source.ts";
 import { requireTools } from "../support/privileged.ts";
 import { sbx } from "../support/sbx.ts";
+import { syscallProbe } from "../support/syscallProbe.ts";
 import { CONTAINERS_COMMON } from "./fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sbx-seccomp-exec-profiles-"));
 chmodSync(dir, 0o755); // the workload runs as nobody
-const PROBE = join(dir, "probe.py");
-writeFileSync(PROBE, `
-import ctypes, json, sys
-libc = ctypes.CDLL(None, use_errno=True)
-libc.syscall.restype = ctypes.c_long
-out = []
-for nr, *args in json.loads(sys.argv[1]):
-    ctypes.set_errno(0)
-    r = libc.syscall(ctypes.c_long(nr), *[ctypes.c_ulong(int(a)) for a in args])
-    out.append(ctypes.get_errno() if r < 0 else 0)
-print(json.dumps(out))
-`, { mode: 0o644 });
+const probeArgv = syscallProbe(dir);
 
 const nr = (name: string) => ARCHES.x86_64.syscalls.get(name)!;
 /** Calls that are harmless as nobody, with arguments the profile's rules look at. */
@@ -37,12 +27,12 @@ const CALLS: [string, ...bigint[]][] = [
   ["socket", 16n, 3n, 9n], ["socket", 16n, 3n, 0n], ["socket", 2n, 2n, 0n], ["socket", 40n, 1n, 0n],
   ["personality", 0xffffffffn], ["mount", 0n, 0n, 0n, 0n, 0n], ["unshare", 0n], ["userfaultfd", 0n], ["read", 2n ** 64n - 1n, 0n, 0n],
 ];
-const encoded = JSON.stringify([...CALLS.map(([n, ...a]) => [nr(n), ...a.map(String)]), [1000]]);
+const encoded = [...CALLS.map(([n, ...a]) => [nr(n), ...a]), [1000]];
 
 function probe(options: string[]): number[] {
-  const r = sbx(["exec", "--user", "nobody", ...options, "--", "/usr/bin/python3", PROBE, encoded]);
+  const r = sbx(["exec", "--user", "nobody", ...options, "--", ...probeArgv(encoded)]);
   expect([r.code, r.stderr]).toEqual([0, expect.any(String)]);
-  return JSON.parse(r.stdout) as number[];
+  return (JSON.parse(r.stdout) as { results: number[] }).results;
 }
 
 describe.skipIf(process.arch !== "x64")("sbx exec enforces containers/common's profile as the interpreter decides it", () => {
@@ -62,9 +52,9 @@ describe.skipIf(process.arch !== "x64")("sbx exec enforces containers/common's p
         const allowed = actionOf(ret) === ALLOW || actionOf(ret) === LOG;
         return [name, ...args, allowed ? natural[i] : actionOf(ret) === actionOf(0x00050000) ? ret & 0xffff : describeAction(ret)];
       });
-      const r = sbx(["exec", "--user", "nobody", "--seccomp", file, "--", "/usr/bin/python3", PROBE, encoded]);
+      const r = sbx(["exec", "--user", "nobody", "--seccomp", file, "--", ...probeArgv(encoded)]);
       expect(r.code).toBe(0);
-      const got = JSON.parse(r.stdout) as number[];
+      const got = (JSON.parse(r.stdout) as { results: number[] }).results;
       expect(expected.map((e, i) => [...e.slice(0, -1), got[i]])).toEqual(expected);
       const place = file === config ? "linux.seccomp." : "";
       expect(r.stderr).toContain(`sbx exec: warning: --seccomp ${file}: ${place}syscalls[15].names[7]: "setns" never gets ERRNO(1) from this rule`);
