@@ -11,7 +11,7 @@ import { outerFilter, type Rule } from "../support/outerFilter.ts";
 import { requireTools } from "../support/privileged.ts";
 import { SBX } from "../support/sbx.ts";
 
-requireTools("python3");
+requireTools("/usr/bin/python3");
 
 const dir = mkdtempSync(join(tmpdir(), "sbx-answers-"));
 chmodSync(dir, 0o1777); // the workloads run as nobody

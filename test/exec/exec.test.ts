@@ -10,7 +10,7 @@ import { capsh, requireTools } from "../support/privileged.ts";
 import { run, SBX, sbx, statusFields } from "../support/sbx.ts";
 import { expectNoCaps, lane as laneIn, scratch, ZERO } from "./lane.ts";
 
-requireTools("capsh", "setpriv", "unshare", "python3");
+requireTools("capsh", "setpriv", "unshare", "/usr/bin/python3");
 
 const fresh = scratch("sbx-exec-");
 const lane = (args: string[], via: string[] = [], env?: Record<string, string>) => laneIn(fresh, args, via, env);
@@ -153,7 +153,7 @@ describe("degraded lanes: refused by default, named and reported when allowed", 
   test("(b) PR_CAPBSET_DROP → EPERM although CAP_SETPCAP is present (outer seccomp filter, as AppArmor does)", () => {
     const helper = fresh("deny-capbset.py");
     writeFileSync(helper, DENY_CAPBSET_DROP);
-    const via = ["python3", helper];
+    const via = ["/usr/bin/python3", helper];
     const pre = run([...via, "sh", "-c", "grep CapEff /proc/self/status"]);
     expect(pre.stdout).toContain("000001fffeffffff"); // setpcap (bit 8) is there
     const { refused } = refusedThenAllowed(via, "bounding", 209, [], "root");

@@ -9,7 +9,7 @@ import { requireTools } from "../support/privileged.ts";
 import { run, SBX, sbx } from "../support/sbx.ts";
 import { expectNoCaps, lane as laneIn, scratch, until, ZERO } from "./lane.ts";
 
-requireTools("setpriv", "python3");
+requireTools("setpriv", "/usr/bin/python3");
 
 const fresh = scratch("sbx-opts-");
 const lane = (args: string[], via: string[] = []) => laneIn(fresh, args, via);

@@ -10,7 +10,7 @@ import { requireTools } from "../support/privileged.ts";
 import { run, SBX, sbx, statusFields } from "../support/sbx.ts";
 import { scratch, until, ZERO } from "./lane.ts";
 
-requireTools("setpriv", "setcap", "unshare", "mount", "prlimit", "python3");
+requireTools("setpriv", "setcap", "unshare", "mount", "prlimit", "/usr/bin/python3");
 
 const fresh = scratch("sbx-peers-");
 
@@ -184,7 +184,7 @@ describe("the report fd never holds sbx before exec", () => {
     const m = fresh("ran");
     // The caller's SIGPIPE is at its default: sbx must still not die of it before its own write is done.
     const py = `import os, signal; signal.signal(signal.SIGPIPE, signal.SIG_DFL); r, w = os.pipe(); os.close(r); os.dup2(w, 3); os.execv("${SBX}", ["sbx", "exec", "--report-fd", "3", "--user", "nobody", "--", "touch", "${m}"])`;
-    const r = run(["python3", "-c", py]);
+    const r = run(["/usr/bin/python3", "-c", py]);
     expect(r.code).toBe(203);
     expect(r.stderr).toBe("sbx exec: report: write(fd 3): EPIPE: cannot write the report (nothing was executed)\n");
     expect(existsSync(m)).toBe(false);
