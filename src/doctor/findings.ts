@@ -32,14 +32,46 @@ function setpcap(c: DoctorFacts["caps"]): Finding {
     : f("caps.setpcap", "info", "CAP_SETPCAP is not effective: the bounding set and securebits cannot be changed (grant it to the container, e.g. --cap-add SETPCAP)");
 }
 
-function boundingDrop(c: DoctorFacts["caps"]): Finding {
+/** Any of the caller's uids is 0: without --user, sbx exec's target is root. */
+const callerIsRoot = (x: DoctorFacts) => [x.caller.uid.real, x.caller.uid.effective, x.caller.uid.saved, x.caller.uid.fs].includes(0);
+
+/**
+ * What sbx exec does with a bounding set it cannot drop: for a non-root target under no_new_privs
+ * it is inert (runs, not degraded); a root target is refused. The level is for sbx exec's default
+ * target, the caller itself.
+ */
+function boundingDrop(x: DoctorFacts): Finding {
+  const c = x.caps;
   const id = "caps.bounding_drop";
   if (BigInt("0x" + c.bounding) === 0n) return f(id, "ok", "bounding set is already empty: nothing for sbx exec to clear");
   if (c.bounding_drop.droppable) return f(id, "ok", "bounding set can be cleared: sbx exec will empty it (or keep only what --bounding-set names)");
   const cause = c.setpcap_effective
     ? `PR_CAPBSET_DROP is refused (${c.bounding_drop.errno}) although CAP_SETPCAP is effective: an LSM (AppArmor/SELinux) or a seccomp filter denies it`
     : `bounding set cannot be cleared here (PR_CAPBSET_DROP: ${c.bounding_drop.errno}, no CAP_SETPCAP)`;
+  if (!callerIsRoot(x)) {
+    return f(id, "info", `${cause}; this process runs as uid ${x.caller.uid.effective}, not root, so sbx exec keeps it as inert, not degraded, under no_new_privs (refused, 209, with --allow-new-privs)`);
+  }
   return f(id, "fail", `${cause}; sbx exec keeps it, as inert and not degraded, for a non-root target under no_new_privs (e.g. --user app), and refuses (209) for a root target unless --allow-degraded bounding`);
+}
+
+/** Can sbx exec --user switch identities here? Asked without changing anything. */
+function identitySwitch(x: DoctorFacts): Finding {
+  const id = "caps.switch";
+  if (!callerIsRoot(x)) {
+    return f(id, "info", `this process runs as uid ${x.caller.uid.effective} gid ${x.caller.gid.effective}: sbx exec keeps these ids, and --user for any other user is refused (202)`);
+  }
+  const lacking = [...(x.caps.setuid_effective ? [] : ["CAP_SETUID"]), ...(x.caps.setgid_effective ? [] : ["CAP_SETGID"])];
+  if (lacking.length) return f(id, "fail", `${lacking.join(" and ")} not effective: sbx exec --user for another user is refused (202); grant ${lacking.join(" and ")} (e.g. Kubernetes capabilities.add: [SETUID, SETGID])`);
+  const sw = x.caps.switch;
+  const refused = [
+    ...(sw.setgroups && x.userns.setgroups !== "deny" ? [[`setgroups: ${sw.setgroups}`, "207"]] : []),
+    ...(sw.setresgid ? [[`setresgid: ${sw.setresgid}`, "208"]] : []),
+    ...(sw.setresuid ? [[`setresuid: ${sw.setresuid}`, "211"]] : []),
+  ];
+  if (refused.length) {
+    return f(id, "fail", `the identity calls are refused although the capabilities are held (${refused.map((r) => r[0]).join(", ")}; asked so as to change nothing): an outer seccomp filter or an LSM denies them, so sbx exec --user fails (${refused.map((r) => r[1]).join("/")})`);
+  }
+  return f(id, "ok", "CAP_SETUID and CAP_SETGID are effective and setgroups/setresgid/setresuid are let through: sbx exec --user can switch");
 }
 
 function nnp(set: boolean): Finding {
@@ -51,7 +83,9 @@ function nnp(set: boolean): Finding {
 function seccomp(s: DoctorFacts["seccomp"]): Finding {
   const actions = `kernel actions: ${s.actions_avail?.join(" ") ?? "unknown, /proc/sys/kernel/seccomp/actions_avail unreadable"}`;
   if (!s.filter_available) {
-    return f("seccomp", "fail", `seccomp filters are unavailable (seccomp(2): ${s.errno}): sbx exec --seccomp will refuse unless --allow-degraded seccomp`);
+    const why = s.errno === "ENOSYS" ? "this kernel has no seccomp, or sbx runs under an emulator such as qemu-user" : "an outer filter, an LSM or the kernel's configuration refuses it";
+    // Plain sbx exec needs no filter: only --seccomp does.
+    return f("seccomp", "info", `seccomp filters are unavailable (seccomp(2): ${s.errno}: ${why}): plain sbx exec runs, sbx exec --seccomp refuses (216) unless --allow-degraded seccomp`);
   }
   if (s.mode !== "disabled") {
     return f("seccomp", "info", `already under ${s.filters ?? "an unknown number of"} seccomp filter(s) from the caller: they stay in force, and sbx exec --seccomp stacks its own on top (${actions})`);
@@ -92,9 +126,12 @@ function lsm(l: DoctorFacts["lsm"]): Finding {
   return f("lsm", "info", `confined by LSM label "${label}": its policy can refuse capability operations that CapEff allows, which caps.bounding_drop already reflects (${active})`);
 }
 
-function tiocsti(value: number | null): Finding {
+function tiocsti(value: number | null, leader: boolean): Finding {
   const id = "tty.legacy_tiocsti";
-  const remedy = "run the workload with sbx exec --new-session or a seccomp profile that denies TIOCSTI";
+  // setsid fails for a process-group leader, which PID 1 under `docker run -t` is.
+  const remedy = leader
+    ? "run the workload under a seccomp profile that denies TIOCSTI (sbx exec --seccomp default); --new-session cannot work here, this process leads its process group (setsid: EPERM, 206)"
+    : "run the workload under a seccomp profile that denies TIOCSTI (sbx exec --seccomp default), or with sbx exec --new-session where sbx does not lead its process group (PID 1 under docker run -t does)";
   if (value === 0) return f(id, "ok", "dev.tty.legacy_tiocsti=0: the kernel refuses TIOCSTI input injection");
   if (value === null) return f(id, "info", `dev.tty.legacy_tiocsti is absent (kernel before 6.2, where TIOCSTI always works) or unreadable: ${remedy} when it shares a terminal`);
   return f(id, "info", `dev.tty.legacy_tiocsti=${value}: a workload sharing the caller's terminal can inject input into it with TIOCSTI; ${remedy}`);
@@ -129,13 +166,14 @@ export function findingsOf(x: DoctorFacts): Finding[] {
   return [
     kernel(x.kernel),
     setpcap(x.caps),
-    boundingDrop(x.caps),
+    boundingDrop(x),
+    identitySwitch(x),
     nnp(x.no_new_privs),
     seccomp(x.seccomp),
     landlock(x.landlock),
     ...userns(x.userns),
     lsm(x.lsm),
-    tiocsti(x.tty.legacy_tiocsti),
+    tiocsti(x.tty.legacy_tiocsti, x.tty.process_group_leader),
     ...binary(x.binary),
     atSecure(x.at_secure),
   ];

@@ -8,8 +8,10 @@ import { readSelfState } from "../state/self.ts";
 import { ENODATA, EOPNOTSUPP } from "../sys/errno.ts";
 import { lstat, readlink, readSmallFile, stat } from "../sys/file.ts";
 import { landlockAbiVersion } from "../sys/landlock.ts";
+import type { SysResult } from "../sys/result.ts";
 import { toText } from "../text/bytes.ts";
-import { atSecure } from "../sys/process.ts";
+import { probeSwitch } from "../sys/creds.ts";
+import { atSecure, isGroupLeader } from "../sys/process.ts";
 import { actionAvailable } from "../sys/seccomp.ts";
 import { getxattr } from "../sys/xattr.ts";
 import { ancestors, replaceableBy, type PathNode } from "./install.ts";
@@ -112,12 +114,15 @@ export function gatherFacts(): Probed<DoctorFacts> {
   if (!read.ok) return read;
   const self = read.value;
   const drop = probeBoundingDrop(lastCap);
+  const sw = probeSwitch();
+  const errnoOf = (r: SysResult<unknown>) => (r.ok ? null : r.errno.name);
   const seccomp = actionAvailable(SECCOMP_RET_ALLOW);
   const actions = readText("/proc/sys/kernel/seccomp/actions_avail");
   const ll = landlockAbiVersion();
   return {
     ok: true,
     value: {
+    caller: { uid: self.uid, gid: self.gid },
     kernel: {
       release: release(),
       last_cap: lastCap,
@@ -129,6 +134,9 @@ export function gatherFacts(): Probed<DoctorFacts> {
       bounding: toHex(self.caps.bounding),
       setpcap_effective: hasCap(self.caps.effective, capNumberOf("setpcap")!),
       bounding_drop: drop,
+      setuid_effective: hasCap(self.caps.effective, capNumberOf("setuid")!),
+      setgid_effective: hasCap(self.caps.effective, capNumberOf("setgid")!),
+      switch: { setgroups: errnoOf(sw.setgroups), setresgid: errnoOf(sw.setresgid), setresuid: errnoOf(sw.setresuid) },
     },
     no_new_privs: self.noNewPrivs,
     seccomp: {
@@ -141,7 +149,7 @@ export function gatherFacts(): Probed<DoctorFacts> {
     landlock: ll.ok ? { abi: ll.value, errno: null } : { abi: null, errno: ll.errno.name },
     userns: userns(),
     lsm: lsm(),
-    tty: { legacy_tiocsti: intFile("/proc/sys/dev/tty/legacy_tiocsti") },
+    tty: { legacy_tiocsti: intFile("/proc/sys/dev/tty/legacy_tiocsti"), process_group_leader: isGroupLeader() },
     binary: binary(),
     at_secure: atSecure(),
   },

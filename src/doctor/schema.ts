@@ -21,7 +21,11 @@ export const FindingSchema = v.strictObject({
 });
 export type Finding = v.InferOutput<typeof FindingSchema>;
 
+const IdSet = v.strictObject({ real: Int, effective: Int, saved: Int, fs: Int });
+
 export const FactsSchema = v.strictObject({
+  /** Who runs sbx: without --user, sbx exec keeps these ids. */
+  caller: v.strictObject({ uid: IdSet, gid: IdSet }),
   kernel: v.strictObject({
     release: v.string(),
     /** From PR_CAPBSET_READ (works without procfs). */
@@ -36,6 +40,10 @@ export const FactsSchema = v.strictObject({
     setpcap_effective: v.boolean(),
     /** PR_CAPBSET_DROP(last_cap + 1): EINVAL means a real drop would be allowed; EPERM refused. */
     bounding_drop: v.strictObject({ droppable: v.boolean(), errno: Errno }),
+    setuid_effective: v.boolean(),
+    setgid_effective: v.boolean(),
+    /** setgroups/setresgid/setresuid made so that they change nothing: the errno when refused. */
+    switch: v.strictObject({ setgroups: Errno, setresgid: Errno, setresuid: Errno }),
   }),
   no_new_privs: v.boolean(),
   seccomp: v.strictObject({
@@ -60,7 +68,11 @@ export const FactsSchema = v.strictObject({
     label: v.nullable(v.string()),
     apparmor_label: v.nullable(v.string()),
   }),
-  tty: v.strictObject({ legacy_tiocsti: v.nullable(Int) }),
+  tty: v.strictObject({
+    legacy_tiocsti: v.nullable(Int),
+    /** This process leads its process group, so sbx exec --new-session (setsid) would fail. */
+    process_group_leader: v.boolean(),
+  }),
   /** The running sbx executable (/proc/self/exe); null when procfs cannot show it. */
   binary: v.nullable(
     v.strictObject({

@@ -40,3 +40,17 @@ export function setgroups(gids: readonly number[]): SysResult {
     ? fail(errno(), `setgroups(${listText(gids)})`)
     : ok(0);
 }
+
+/**
+ * Would the identity calls be let through? Each is made so that it changes nothing: setresuid and
+ * setresgid with -1 ("unchanged"), setgroups with the current groups. An outer seccomp filter or an
+ * LSM that refuses the call refuses these too.
+ */
+export function probeSwitch(): { setgroups: SysResult; setresgid: SysResult; setresuid: SysResult } {
+  const groups = getgroups();
+  return {
+    setgroups: groups.ok ? setgroups(groups.value) : groups,
+    setresgid: libc.setresgid(0xffffffff, 0xffffffff, 0xffffffff) < 0 ? fail(errno(), "setresgid(-1, -1, -1)") : ok(0),
+    setresuid: libc.setresuid(0xffffffff, 0xffffffff, 0xffffffff) < 0 ? fail(errno(), "setresuid(-1, -1, -1)") : ok(0),
+  };
+}

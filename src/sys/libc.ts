@@ -38,6 +38,7 @@ const symbols = {
   sigaction: { args: [i32, ptr, ptr], returns: i32 },
   pthread_sigmask: { args: [i32, ptr, ptr], returns: i32 },
   setsid: { args: [], returns: i32 },
+  getpgid: { args: [i32], returns: i32 },
   chdir: { args: [ptr], returns: i32 },
   getauxval: { args: [u64], returns: u64 },
   getxattr: { args: [ptr, ptr, ptr, u64], returns: i64 },

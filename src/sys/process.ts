@@ -132,6 +132,9 @@ export function ignoreSignals(...sigs: number[]): void {
   for (const sig of sigs) libc.sigaction(sig, ign, null);
 }
 
+/** This process leads its process group (PID 1 under `docker run -t` does): setsid then fails with EPERM. */
+export const isGroupLeader = () => libc.getpgid(0) === process.pid;
+
 export function setsid(): SysResult {
   return libc.setsid() < 0 ? fail(errno(), "setsid") : ok(0);
 }

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
 import { DoctorReportSchema, type DoctorReport } from "../../src/doctor/schema.ts";
+import { outerFilter } from "../support/outerFilter.ts";
 import { capsh, requireTools } from "../support/privileged.ts";
 import { run, SBX, sbx, statusFields } from "../support/sbx.ts";
 
@@ -140,6 +141,33 @@ describe("sbx doctor --json in real lanes", () => {
       text: "bounding set cannot be cleared here (PR_CAPBSET_DROP: EPERM, no CAP_SETPCAP); sbx exec keeps it, as inert and not degraded, for a non-root target under no_new_privs (e.g. --user app), and refuses (209) for a root target unless --allow-degraded bounding",
     });
     expect(code).toBe(1);
+  });
+
+  // doctor's verdict is what sbx exec does there with its defaults (the caller as the target).
+  test("docker run --user 1000:1000: the bounding set that cannot go is inert, info, exit 0 — and sbx exec runs", () => {
+    const as1000 = ["setpriv", "--reuid", "1000", "--regid", "1000", "--clear-groups", "--"];
+    const { code, report: r } = doctorVia(as1000);
+    expect(r.caller.uid.effective).toBe(1000);
+    expect(levels(r)).toMatchObject({ "caps.bounding_drop": "info", "caps.switch": "info" });
+    expect(code).toBe(problems(r) ? 1 : 0);
+    expect(run([...as1000, SBX, "exec", "--", "true"]).code).toBe(0);
+  });
+
+  test("root without CAP_SETUID/CAP_SETGID: doctor fails caps.switch — as sbx exec --user refuses (202)", () => {
+    const { code, report: r } = doctorVia(capsh("--drop=cap_setuid,cap_setgid"));
+    expect(r.caps).toMatchObject({ setuid_effective: false, setgid_effective: false });
+    expect(finding(r, "caps.switch")!.level).toBe("fail");
+    expect(code).toBe(1);
+    expect(sbx(["exec", "--user", "nobody", "--", "true"], { via: capsh("--drop=cap_setuid,cap_setgid") }).code).toBe(202);
+  });
+
+  test("an outer filter refusing setresuid: the no-change probe sees it — as sbx exec --user fails (211)", () => {
+    const via = outerFilter([{ names: ["setresuid"], errnoRet: 1 }]);
+    const { code, report: r } = doctorVia(via);
+    expect(r.caps.switch).toEqual({ setgroups: null, setresgid: null, setresuid: "EPERM" });
+    expect(finding(r, "caps.switch")!.level).toBe("fail");
+    expect(code).toBe(1);
+    expect(sbx(["exec", "--user", "nobody", "--", "true"], { via }).code).toBe(211);
   });
 
   test("unshare -r: a user namespace, its map and setgroups as /proc shows them", () => {

@@ -4,22 +4,28 @@ import { exitCodeOf, findingsOf } from "../../src/doctor/findings.ts";
 import { formatReport, toReport } from "../../src/doctor/report.ts";
 import { DoctorReportSchema, type DoctorFacts, type Finding } from "../../src/doctor/schema.ts";
 
+const ids = (n: number) => ({ real: n, effective: n, saved: n, fs: n });
+
 /** A healthy root process on a current kernel; each test changes what it is about. */
 function healthy(): DoctorFacts {
   return {
+    caller: { uid: ids(0), gid: ids(0) },
     kernel: { release: "6.18.0", last_cap: 40, proc_last_cap: 40, last_cap_agrees: true },
     caps: {
       effective: "000001ffffffffff",
       bounding: "000001ffffffffff",
       setpcap_effective: true,
       bounding_drop: { droppable: true, errno: null },
+      setuid_effective: true,
+      setgid_effective: true,
+      switch: { setgroups: null, setresgid: null, setresuid: null },
     },
     no_new_privs: false,
     seccomp: { mode: "disabled", filters: 0, filter_available: true, errno: null, actions_avail: ["kill_process", "errno", "allow"] },
     landlock: { abi: 7, errno: null },
     userns: { uid_map: [{ inside: 0, outside: 0, count: 4294967295 }], in_user_namespace: false, setgroups: "allow" },
     lsm: { active: ["capability", "landlock"], label: null, apparmor_label: null },
-    tty: { legacy_tiocsti: 0 },
+    tty: { legacy_tiocsti: 0, process_group_leader: false },
     binary: {
       path: "/usr/local/bin/sbx", mode: "0755", uid: 0, gid: 0, setuid: false, setgid: false,
       file_caps: null, file_caps_errno: null, replaceable_by_non_root: [],
@@ -55,6 +61,42 @@ describe("classification", () => {
     expect(exitCodeOf(findingsOf(x))).toBe(1);
   });
 
+  test("already a non-root caller (docker run --user 1000:1000): the kept set is inert, info, exit 0 — as sbx exec runs", () => {
+    const x = healthy();
+    x.caller = { uid: ids(1000), gid: ids(1000) };
+    x.caps = { ...x.caps, effective: "0000000000000000", setpcap_effective: false, setuid_effective: false, setgid_effective: false, bounding_drop: { droppable: false, errno: "EPERM" }, switch: { setgroups: "EPERM", setresgid: null, setresuid: null } };
+    expect(level(x, "caps.bounding_drop")).toBe("info");
+    expect(text(x, "caps.bounding_drop")).toContain("this process runs as uid 1000, not root, so sbx exec keeps it as inert, not degraded");
+    expect(level(x, "caps.switch")).toBe("info");
+    expect(exitCodeOf(findingsOf(x))).toBe(0);
+  });
+
+  test("root without CAP_SETUID/CAP_SETGID, or with the identity calls refused: sbx exec --user fails, and doctor says so", () => {
+    const x = healthy();
+    x.caps.setuid_effective = false;
+    expect(level(x, "caps.switch")).toBe("fail");
+    expect(text(x, "caps.switch")).toContain("CAP_SETUID not effective: sbx exec --user for another user is refused (202)");
+    const y = healthy();
+    y.caps.switch = { setgroups: null, setresgid: null, setresuid: "EPERM" };
+    expect(level(y, "caps.switch")).toBe("fail");
+    expect(text(y, "caps.switch")).toContain("setresuid: EPERM; asked so as to change nothing): an outer seccomp filter or an LSM denies them, so sbx exec --user fails (211)");
+  });
+
+  test("no seccomp filters: info (plain sbx exec runs), naming what --seccomp does", () => {
+    const x = healthy();
+    x.seccomp = { ...x.seccomp, filter_available: false, errno: "ENOSYS" };
+    expect(level(x, "seccomp")).toBe("info");
+    expect(text(x, "seccomp")).toContain("plain sbx exec runs, sbx exec --seccomp refuses (216) unless --allow-degraded seccomp");
+  });
+
+  test("TIOCSTI: --new-session is advised only where setsid can work", () => {
+    const x = healthy();
+    x.tty = { legacy_tiocsti: 1, process_group_leader: true };
+    expect(text(x, "tty.legacy_tiocsti")).toContain("--new-session cannot work here, this process leads its process group");
+    x.tty.process_group_leader = false;
+    expect(text(x, "tty.legacy_tiocsti")).toContain("or with sbx exec --new-session where sbx does not lead its process group");
+  });
+
   test("CAP_SETPCAP present but the drop refused: an LSM or seccomp is named", () => {
     const x = healthy();
     x.caps.bounding_drop = { droppable: false, errno: "EPERM" };
@@ -64,7 +106,7 @@ describe("classification", () => {
 
   test("an already empty bounding set needs no drop", () => {
     const x = healthy();
-    x.caps = { effective: "0000000000000000", bounding: "0000000000000000", setpcap_effective: false, bounding_drop: { droppable: false, errno: "EPERM" } };
+    x.caps = { ...x.caps, effective: "0000000000000000", bounding: "0000000000000000", setpcap_effective: false, bounding_drop: { droppable: false, errno: "EPERM" } };
     expect(level(x, "caps.bounding_drop")).toBe("ok");
   });
 
@@ -84,10 +126,10 @@ describe("classification", () => {
     expect(level(x, "nnp")).toBe("info");
   });
 
-  test("seccomp: unavailable fails, an outer filter informs", () => {
+  test("seccomp: unavailable informs (only --seccomp needs it), an outer filter informs", () => {
     const x = healthy();
     x.seccomp = { ...x.seccomp, filter_available: false, errno: "EINVAL" };
-    expect(level(x, "seccomp")).toBe("fail");
+    expect(level(x, "seccomp")).toBe("info");
     expect(text(x, "seccomp")).toContain("--allow-degraded seccomp");
     x.seccomp = { ...healthy().seccomp, mode: "filter", filters: 1 };
     expect(level(x, "seccomp")).toBe("info");

@@ -16,7 +16,7 @@ fp = Fprog(len(prog) // 8, ctypes.addressof(buf))
 libc = ctypes.CDLL(None, use_errno=True)
 if os.environ.get("OUTER_NNP") == "1" and libc.prctl(38, 1, 0, 0, 0) != 0: sys.exit("no_new_privs: errno %d" % ctypes.get_errno())
 if libc.prctl(22, 2, ctypes.byref(fp), 0, 0) != 0: sys.exit("seccomp: errno %d" % ctypes.get_errno())
-os.execv(sys.argv[2], sys.argv[2:])
+os.execvp(sys.argv[2], sys.argv[2:])
 `;
 
 export interface Rule {
