@@ -21,6 +21,8 @@ export interface Command<T extends OptionTable = OptionTable> {
   positionals?: readonly Positional[];
   /** Lines shown under EXAMPLES in --help. */
   examples?: readonly string[];
+  /** The usage after the command's name, when the positionals cannot say it ("[OPTIONS] -- COMMAND [ARGS…]"). */
+  synopsis?: string;
   run(values: OptionValues<T>, positionals: ByteString[]): void | Promise<void>;
   /** A command with its own grammar and exit codes (`sbx exec`): it takes the words after its name. */
   runWords?(words: readonly ByteString[], env: Environment): Promise<void>;

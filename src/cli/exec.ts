@@ -141,6 +141,7 @@ export const execCommand = command({
   description: "Step down to a user and capability set in one verified, fail-closed exec: sbx exec [OPTIONS] -- COMMAND [ARGS…]",
   options: EXEC_OPTIONS,
   positionals: [{ name: "command", description: "The workload and its arguments (after --, or after the last option)", variadic: true }],
+  synopsis: "[OPTIONS] -- COMMAND [ARGS…]",
   examples: ["sbx exec --user app -- node server.js", "sbx exec --user app --seccomp default --report /run/sbx.json -- app", "sbx exec --user app --dry-run -- true"],
   run() {},
   runWords: runExec,

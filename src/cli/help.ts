@@ -19,6 +19,17 @@ function args(options: OptionTable, positionals: Command["positionals"] = []): A
 
 const plain = (text: string, color: boolean) => (color ? text : text.replace(/\x1b\[[0-9;]*m/g, ""));
 
+/** The synopsis: [OPTIONS] only when there are options; positionals as <NAME>, [ARGS…] when optional or many. */
+function synopsis(c: Command, path: string): string {
+  if (c.synopsis) return `${path} ${c.synopsis}`;
+  const words = [
+    path,
+    ...(Object.keys(c.options).length ? ["[OPTIONS]"] : []),
+    ...(c.positionals ?? []).map((p) => (p.variadic ? `[${p.name.toUpperCase()}…]` : p.optional ? `[${p.name.toUpperCase()}]` : `<${p.name.toUpperCase()}>`)),
+  ];
+  return words.join(" ");
+}
+
 /** The help text of a command or group; `path` is how it is invoked ("sbx seccomp compile"). */
 export async function helpText(c: Command | Group, path: string, env: { noColor: boolean }, version?: string): Promise<string> {
   const words = path.split(" ");
@@ -29,6 +40,8 @@ export async function helpText(c: Command | Group, path: string, env: { noColor:
     ...("subcommands" in c ? { subCommands: Object.fromEntries(await Promise.all(Object.entries(c.subcommands).map(async ([n, load]) => [n, { meta: { name: n, description: (await load()).description } }]))) } : {}),
   };
   let text = await renderUsage(def, parent);
+  // citty's own USAGE line shows [OPTIONS] for positionals too and cannot show `-- COMMAND`.
+  if ("options" in c) text = text.replace(/^(\S*USAGE\S*) .*$/m, (_m, label: string) => `${label} ${synopsis(c, path)}`);
   if ("examples" in c && c.examples?.length) text += `\n\nEXAMPLES\n\n${c.examples.map((e) => `  ${e}`).join("\n")}`;
   return plain(text, isTerminal(1) && !env.noColor) + "\n";
 }

@@ -22,8 +22,8 @@ import type { ByteString } from "../text/bytes.ts";
 import { toText } from "../text/bytes.ts";
 import { VERSION } from "../version.ts";
 import { classifyGosuArgs } from "./args.ts";
-import { GOSU_SAY, gosuOptions, withoutSbxVars } from "./options.ts";
-import { GOSU_EXIT_FAILURE, gosuExecError, gosuLookupError, gosuSpecError, gosuSwitchError, gosuUsage, gosuVersionLine } from "./texts.ts";
+import { GOSU_SAY, gosuOptions, SBX_HELP, withoutSbxVars } from "./options.ts";
+import { GOSU_EXIT_FAILURE, gosuExecError, gosuLookupError, gosuModeHelp, gosuSpecError, gosuSwitchError, gosuUsage, gosuVersionLine } from "./texts.ts";
 
 /** The identity switch itself: where gosu says "failed switching to …: operation not permitted". */
 const SWITCH = new Set(["setgroups", "setresgid", "setresuid"]);
@@ -65,7 +65,7 @@ export async function runGosu(argv0: ByteString, args: readonly ByteString[], ra
   // gosu names itself by the basename of argv[0].
   const self = toText(argv0.slice(argv0.lastIndexOf("/") + 1));
   if (call.kind === "help" || call.kind === "version") {
-    const out = writeText(1, call.kind === "help" ? gosuUsage(self, version) : version + "\n");
+    const out = writeText(1, call.kind === "help" ? gosuUsage(self, version) + gosuModeHelp(SBX_HELP) : version + "\n");
     return exit(out.ok ? 0 : GOSU_EXIT_FAILURE);
   }
   if (call.kind === "usage-error") {

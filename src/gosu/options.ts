@@ -4,7 +4,7 @@
 // from the workload's environment, and an unknown or repeated SBX_* variable is an error.
 import { Environment } from "../identity/env.ts";
 import { EXEC_OPTIONS, type ExecOptions, type ExecValues, execOptions } from "../options/exec.ts";
-import { flagName, parseValues, type RawValues, UsageError } from "../options/option.ts";
+import { flagName, type OptionDef, parseValues, type RawValues, UsageError } from "../options/option.ts";
 import type { Vocabulary } from "../stepdown/plan.ts";
 import type { ByteString } from "../text/bytes.ts";
 import { quote } from "../text/quote.ts";
@@ -16,6 +16,12 @@ const BY_ENV = new Map<string, Key>(
   Object.entries(EXEC_OPTIONS).flatMap(([k, d]) => ("env" in d ? [[d.env, k as Key]] : [])),
 );
 export const SBX_ENV = [...BY_ENV.keys()];
+
+/** [SBX_* name, its option's help] for gosu mode's --help. */
+export const SBX_HELP: [string, string][] = [...BY_ENV].map(([name, key]) => {
+  const d: OptionDef = EXEC_OPTIONS[key];
+  return [name, d.envHelp ?? d.help];
+});
 
 const envName = (key: Key) => {
   const d = EXEC_OPTIONS[key];

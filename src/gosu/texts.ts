@@ -54,6 +54,20 @@ export function gosuUsage(self: string, versionLine: string): string {
   );
 }
 
+/**
+ * After gosu's own usage, on --help only (a usage error prints gosu's text alone): what sbx adds
+ * in gosu mode, and the SBX_* variables that ask for more. Listed from the option table.
+ */
+export function gosuModeHelp(variables: readonly [name: string, help: string][]): string {
+  const width = Math.max(...variables.map(([n]) => n.length));
+  return (
+    `sbx in gosu mode: as gosu, but inherited fds are closed at exec, ignored signals are reset,\n` +
+    `the switch is verified, and an empty user part is refused. Optional, removed from the workload's environment:\n` +
+    variables.map(([n, h]) => `  ${n.padEnd(width)}  ${h}\n`).join("") +
+    `\n`
+  );
+}
+
 /** `error: failed switching to "SPEC": REASON` for a spec that did not resolve. */
 export function gosuSpecError(spec: ByteString, err: IdentityError): string {
   return switchFailed(spec, gosuReason(err));

@@ -29,6 +29,8 @@ export interface OptionDef {
   readonly reportAs?: "count" | "degradations";
   /** The environment variable gosu mode reads it from. A flag's variable takes 0 or 1. */
   readonly env?: string;
+  /** The variable's help in gosu mode, where it differs from the option's. */
+  readonly envHelp?: string;
 }
 
 export type OptionTable = Readonly<Record<string, OptionDef>>;
