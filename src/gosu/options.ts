@@ -63,7 +63,7 @@ export function gosuOptions(spec: ByteString, argv: ByteString[], raw: readonly 
   }
   const shown = (k: string) => envName(k as Key) ?? BY_PREFIX.find((p) => p.key === k)?.shown ?? `--${flagName(k)}`;
   const values: ExecValues = { user: spec, ...parseValues(EXEC_OPTIONS, given, shown) };
-  // gosu sets no no_new_privs; asking for a filter asks for what the kernel needs to take it from a non-root workload.
-  const nnp = env.get("SBX_NO_NEW_PRIVS") === undefined ? values.seccomp !== undefined : values.noNewPrivs === true;
+  // gosu sets no no_new_privs; asking for a filter or a Landlock ruleset asks for what the kernel needs to take it from a non-root workload.
+  const nnp = env.get("SBX_NO_NEW_PRIVS") === undefined ? values.seccomp !== undefined || values.landlockAccess !== undefined : values.noNewPrivs === true;
   return execOptions(values, argv, nnp, shown);
 }

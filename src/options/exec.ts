@@ -55,7 +55,7 @@ export const EXEC_OPTIONS = {
   inhCaps: { value: "SPEC", schema: nonEmpty, report: "inh_caps", help: "Inheritable set edits, from empty (setpriv syntax)" },
   ambientCaps: { value: "SPEC", schema: nonEmpty, report: "ambient_caps", help: "Ambient set edits, from empty (setpriv syntax); failure to raise is fatal" },
   securebits: { value: "SPEC", schema: nonEmpty, report: "securebits", help: "Securebits edits, e.g. +noroot,+noroot_locked" },
-  noNewPrivs: { env: "SBX_NO_NEW_PRIVS", help: "Set no_new_privs (the default; gosu mode: SBX_NO_NEW_PRIVS=1, or implied by SBX_SECCOMP)" },
+  noNewPrivs: { env: "SBX_NO_NEW_PRIVS", help: "Set no_new_privs (the default; gosu mode: SBX_NO_NEW_PRIVS=1, or implied by SBX_SECCOMP or SBX_LANDLOCK_ACCESS)" },
   allowNewPrivs: { help: "Do not set no_new_privs" },
   resetEnv: { help: "Clear the environment like setpriv --reset-env" },
   env: { value: "NAME=VALUE", schema: envPair, repeatable: true, help: "Set NAME=VALUE in the workload's environment (repeatable)" },
