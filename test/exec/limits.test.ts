@@ -27,8 +27,9 @@ describe("--umask and --rlimit, set late and read back", () => {
     const rep = v.parse(ExecReportSchema, JSON.parse(readFileSync(report, "utf8")));
     expect(rep.umask).toBe("0027");
     expect(rep.rlimits).toEqual([{ type: "RLIMIT_NOFILE", soft: 256, hard: 512 }, { type: "RLIMIT_CORE", soft: 0, hard: 0 }]);
-    expect(rep.asked.rlimits).toEqual(["nofile=256:512", "RLIMIT_CORE=0"]);
-    expect(rep.asked.umask).toBe("0027");
+    const asked = rep.asked as Record<string, unknown>;
+    expect(asked.rlimits).toEqual(["nofile=256:512", "RLIMIT_CORE=0"]);
+    expect(asked.umask).toBe("0027");
     expect(rep.applied.map((a) => a.step)).toEqual(expect.arrayContaining(["rlimits", "umask"]));
   });
 
