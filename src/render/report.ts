@@ -72,6 +72,8 @@ export const ExecReportSchema = v.strictObject({
       not_enforced: v.array(v.string()),
       rules: v.array(v.strictObject({ rule: v.string(), rights: v.array(v.string()) })),
       enforced: v.boolean(),
+      /** With --seccomp: what the filter answers Landlock's calls when it denies them to the workload (naming the profile rule); null when it allows them. */
+      under_filter: Nullable,
       verification: v.strictObject({
         method: v.picklist(["probes", "none"]),
         verified: v.boolean(),
@@ -143,6 +145,7 @@ function landlockReport(plan: StepDownPlan, observed: Observed): NonNullable<Exe
     not_enforced: rightNames(l.notEnforced | (enforced ? 0n : l.handled)),
     rules: l.rules.map((r) => ({ rule: r.text, rights: rightNames(r.access) })),
     enforced,
+    under_filter: l.underFilter,
     verification: { method: probes.length ? "probes" : "none", verified: enforced && conclusive > 0, probes, note },
   };
 }

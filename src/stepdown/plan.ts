@@ -397,6 +397,10 @@ export function planStepDown({ options: o, facts: f, identity, workload, fds, se
     : null;
   if (landlock && landlock.handled === 0n) notes.push(`Landlock ruleset NOT enforced, this kernel cannot: DEGRADED, allowed by ${say.option("allowDegraded", "landlock")}`);
   else if (landlock?.notEnforced) notes.push(`Landlock rights not enforced, this kernel lacks them: ${rightList(landlock.notEnforced)}: DEGRADED, allowed by ${say.option("allowDegraded", "landlock")}`);
+  if (landlock && request?.landlock) {
+    landlock.underFilter = request.landlock;
+    notes.push(request.landlock);
+  }
   const umask = o.umask === undefined ? null : parseInt(o.umask, 8);
 
   // The operations, in the order they run.

@@ -34,6 +34,8 @@ export interface PlannedLandlock {
   /** Why the probes cannot show the ruleset in force; null when they can. */
   unverifiable: string | null;
   allowedBy: "nnp" | "nnp-inherited" | "cap_sys_admin";
+  /** What the --seccomp filter answers Landlock's calls when it denies them (the workload's own rulesets), naming the profile rule; set by plan.ts. */
+  underFilter: string | null;
 }
 
 /** Rights granted to `chain`'s last file: the union of the rules on it or on any directory above it. */
@@ -131,6 +133,7 @@ export function planLandlock({ options: o, facts: f, state: s, effective, degrad
     probes,
     unverifiable: handled === 0n || probes.length ? null : `the ruleset handles none of read-dir, read-file, write-file, ioctl-dev on /dev or /dev/null, the accesses sbx can try without side effects; that it is in force rests on the kernel accepting landlock_restrict_self`,
     allowedBy: allowedBy ?? "nnp",
+    underFilter: null,
   };
 }
 
