@@ -135,10 +135,11 @@ function landlockReport(plan: StepDownPlan, observed: Observed): NonNullable<Exe
   const ran = observed.landlock;
   const enforced = ran?.enforced ?? false;
   const probes = (ran?.probes ?? []).map((p) => ({ right: p.probe.right, target: p.probe.target, expect: p.probe.expect, before: p.before, after: p.after }));
-  const conclusive = (ran?.probes ?? []).filter((p) => p.conclusive).length;
+  // Only a denial shows the ruleset in force; an allowed probe shows that the rules do not deny more than planned.
+  const conclusive = (ran?.probes ?? []).filter((p) => p.conclusive && p.probe.expect === "denied").length;
   const note = !enforced
     ? l.handled === 0n ? "no ruleset: this kernel cannot enforce any of the rights asked for" : "no ruleset: the kernel refused it (see degraded)"
-    : l.unverifiable ?? (conclusive === 0 ? "every probe failed for the target user before the ruleset too, so none can show it in force; that it is rests on the kernel accepting landlock_restrict_self" : null);
+    : l.unverifiable ?? (conclusive === 0 ? "every probe the ruleset denies failed for the target user before the ruleset too, so none can show it in force; that it is rests on the kernel accepting landlock_restrict_self" : null);
   return {
     abi: l.abi,
     handled: rightNames(l.handled),

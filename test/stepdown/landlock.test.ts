@@ -120,6 +120,10 @@ describe("the plan", () => {
     const p = plan(["--landlock-access", "fs:execute,make-reg", "--landlock-rule", usr.text.replace("execute,read-file", "execute")], withUsr({ rules: [{ ...usr, access: RIGHT.execute }] }));
     expect(opOf(p, "landlock")!.probes).toEqual([]);
     expect(p.landlock!.unverifiable).toContain("rests on the kernel accepting landlock_restrict_self");
+    // Probes the rules allow show nothing about the ruleset being in force.
+    const allowAll = plan(["--landlock-access", "fs:read-file", "--landlock-rule", "path-beneath:read-file:/"], withUsr({ rules: [{ ...usr, text: "path-beneath:read-file:/", path: "/", access: RIGHT["read-file"], id: "8:1/2" }] }));
+    expect(opOf(allowAll, "landlock")!.probes.map((x) => x.expect)).toEqual(["allowed"]);
+    expect(allowAll.landlock!.unverifiable).toContain("its rules allow them there");
   });
 });
 

@@ -131,7 +131,9 @@ export function planLandlock({ options: o, facts: f, state: s, effective, degrad
     abi: f.abi,
     abiErrno: f.abiErrno?.name ?? null,
     probes,
-    unverifiable: handled === 0n || probes.length ? null : `the ruleset handles none of read-dir, read-file, write-file, ioctl-dev on /dev or /dev/null, the accesses sbx can try without side effects; that it is in force rests on the kernel accepting landlock_restrict_self`,
+    unverifiable: handled === 0n || probes.some((p) => p.expect === "denied")
+      ? null
+      : `the ruleset denies none of read-dir on /dev, read-file, write-file, ioctl-dev on /dev/null (it does not handle them, or its rules allow them there), the accesses sbx can try without side effects; that it is in force rests on the kernel accepting landlock_restrict_self`,
     allowedBy: allowedBy ?? "nnp",
     underFilter: null,
   };
