@@ -11,8 +11,10 @@ import { formatReport, toReport } from "../state/report.ts";
 import { readSelfState } from "../state/self.ts";
 import type { ProcessState } from "../state/types.ts";
 import { readSmallFile } from "../sys/file.ts";
+import { compareCapabilities, CompareInputError, configCapabilities } from "../state/oci.ts";
 import { exit } from "../sys/process.ts";
 import { quote } from "../text/quote.ts";
+import { toText } from "../text/bytes.ts";
 import { command } from "./command.ts";
 import { die, log } from "./log.ts";
 import { print } from "./output.ts";
@@ -30,19 +32,33 @@ function readPid(pidText: string): ProcessState {
   }
 }
 
+/** The capability sets of --compare's file: bad JSON or an unknown name is bad input (2), an unreadable file too. */
+function readConfig(path: string) {
+  const text = readSmallFile(path);
+  if (!text.ok) die(`--compare: cannot read ${quote(path)}: ${text.errno.name}`, EXIT.USAGE);
+  try {
+    return configCapabilities(JSON.parse(toText(text.value)), path);
+  } catch (e) {
+    if (e instanceof CompareInputError) die(`--compare: ${e.message}`, EXIT.USAGE);
+    if (e instanceof SyntaxError) die(`--compare: ${quote(path)} is not JSON: ${e.message}`, EXIT.USAGE);
+    throw e;
+  }
+}
+
 const OPTIONS = {
   pid: { value: "PID", schema: anyText, help: "Read another process from /proc/PID/status (default: this thread, by system calls)" },
   json: { help: "Print the sbx.caps/1 JSON document" },
   decode: { value: "HEX", schema: anyText, help: "Decode a hex capability mask, like capsh --decode" },
   absent: { value: "CAPS", schema: anyText, help: "Fail (exit 1) naming each of these caps still in any set" },
   empty: { value: "SETS", schema: anyText, help: "Fail (exit 1) unless these sets are empty: bounding,ambient,inheritable,effective,permitted or all" },
+  compare: { value: "CONFIG", schema: anyText, help: "Fail (exit 1) naming each difference from an OCI config.json's process.capabilities (or a bare capabilities object)" },
 } as const satisfies OptionTable;
 
 export const capsCommand = command({
   name: "caps",
   description: "Show capabilities, ids, securebits, no_new_privs and seccomp of this or another process",
   options: OPTIONS,
-  examples: ["sbx caps", "sbx caps --json --pid 1", "sbx caps --empty bounding,ambient,inheritable --absent sys_admin,net_raw"],
+  examples: ["sbx caps", "sbx caps --json --pid 1", "sbx caps --empty bounding,ambient,inheritable --absent sys_admin,net_raw", "sbx caps --compare config.json"],
   run(args) {
     if (args.decode !== undefined) {
       const m = parseHex(args.decode);
@@ -53,6 +69,7 @@ export const capsCommand = command({
     if (!lastCap.ok) die(lastCap.problem, EXIT.UNREADABLE);
     let absent = 0n;
     let emptySets: ReturnType<typeof parseSetNames> = [];
+    const config = args.compare === undefined ? null : readConfig(args.compare);
     try {
       if (args.absent !== undefined) absent = parseCapList(args.absent, lastCap.value);
       if (args.empty !== undefined) emptySets = parseSetNames(args.empty);
@@ -69,10 +86,10 @@ export const capsCommand = command({
     } else state = readPid(args.pid!);
     const probe = self ? probeBoundingDrop(lastCap.value) : null;
     const report = toReport(state, { lastCap: lastCap.value, boundingDroppable: probe ? probe.droppable : null, boundingDropErrno: probe ? probe.errno : null });
-    const asserting = args.absent !== undefined || args.empty !== undefined;
+    const asserting = args.absent !== undefined || args.empty !== undefined || config !== null;
     if (args.json) print(JSON.stringify(report, null, 2) + "\n");
     else if (!asserting) print(formatReport(report));
-    const failures = [...checkAbsent(state, absent), ...checkEmpty(state, emptySets)];
+    const failures = [...checkAbsent(state, absent), ...checkEmpty(state, emptySets), ...(config ? compareCapabilities(state, config, args.compare!) : [])];
     for (const f of failures) log("sbx caps").error(f);
     if (failures.length) exit(EXIT.ASSERTION);
   },

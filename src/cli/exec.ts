@@ -130,7 +130,7 @@ async function runExec(words: readonly ByteString[], env: Environment): Promise<
     realKernel(plan.lastCap, statusFd),
     {
       degraded: (d) => voice.degraded(d),
-      report: (p, ran, degraded, state, path) => encoder.encode(JSON.stringify(report!(o, p, ran, degraded, state, path)) + "\n"),
+      report: (p, ran, degraded, state, path, observed) => encoder.encode(JSON.stringify(report!(o, p, ran, degraded, state, path, observed)) + "\n"),
     },
     (f: Failure) => voice.line(failureLine(f, EXEC_SAY, targetUid)),
   );

@@ -94,7 +94,7 @@ function seccomp(s: DoctorFacts["seccomp"]): Finding {
 }
 
 function landlock(l: DoctorFacts["landlock"]): Finding {
-  const note = "sbx exec does not use Landlock; this is for workloads that sandbox themselves";
+  const note = "what sbx exec --landlock-access negotiates against, and what workloads that sandbox themselves get";
   if (l.abi !== null) return f("landlock", "ok", `Landlock ABI ${l.abi} is available (${note})`);
   const why =
     l.errno === "ENOSYS" ? "the kernel has no Landlock (before 5.13 or built without it), or a seccomp filter hides the call"

@@ -15,12 +15,15 @@ type Key = keyof typeof EXEC_OPTIONS;
 const BY_ENV = new Map<string, Key>(
   Object.entries(EXEC_OPTIONS).flatMap(([k, d]) => ("env" in d ? [[d.env, k as Key]] : [])),
 );
-export const SBX_ENV = [...BY_ENV.keys()];
+/** SBX_RLIMIT_… → option key: each such variable is one value of a repeatable option. */
+const BY_PREFIX = Object.entries(EXEC_OPTIONS).flatMap(([k, d]) => ("envEach" in d ? [{ key: k as Key, ...d.envEach }] : []));
+const prefixOf = (name: ByteString) => BY_PREFIX.find((p) => name.startsWith(p.prefix) && name.length > p.prefix.length);
+export const SBX_ENV = [...BY_ENV.keys(), ...BY_PREFIX.map((p) => p.shown)];
 
 /** [SBX_* name, its option's help] for gosu mode's --help. */
-export const SBX_HELP: [string, string][] = [...BY_ENV].map(([name, key]) => {
-  const d: OptionDef = EXEC_OPTIONS[key];
-  return [name, d.envHelp ?? d.help];
+export const SBX_HELP: [string, string][] = Object.values(EXEC_OPTIONS).flatMap((d: OptionDef): [string, string][] => {
+  const name = d.env ?? d.envEach?.shown;
+  return name === undefined ? [] : [[name, d.envHelp ?? d.help]];
 });
 
 const envName = (key: Key) => {
@@ -31,7 +34,7 @@ const envName = (key: Key) => {
 export const GOSU_SAY: Vocabulary = {
   option(key, value) {
     if (key === "allowNewPrivs") return "SBX_NO_NEW_PRIVS=0";
-    const env = envName(key);
+    const env = envName(key) ?? BY_PREFIX.find((p) => p.key === key)?.shown;
     if (env === undefined) return `sbx exec --${flagName(key)}`; // not offered in gosu mode
     return value === undefined ? env : `${env}=${value}`;
   },
@@ -46,7 +49,7 @@ export const withoutSbxVars = (env: Environment) => env.filter((name) => !isSbx(
 export function gosuOptions(spec: ByteString, argv: ByteString[], raw: readonly ByteString[], env: Environment): ExecOptions {
   const twice = Environment.duplicates(raw).filter(isSbx);
   if (twice.length) throw new UsageError(`${twice.map(quote).join(", ")} given more than once in the environment; set each SBX_* variable once`);
-  const unknown = env.names().filter((n) => isSbx(n) && !BY_ENV.has(n));
+  const unknown = env.names().filter((n) => isSbx(n) && !BY_ENV.has(n) && !prefixOf(n));
   if (unknown.length) throw new UsageError(`unknown ${unknown.map(quote).join(", ")} (valid: ${SBX_ENV.join(", ")})`);
   const given: RawValues = new Map();
   for (const [name, key] of BY_ENV) {
@@ -56,9 +59,17 @@ export function gosuOptions(spec: ByteString, argv: ByteString[], raw: readonly 
     else if (value === "1") given.set(key, true);
     else if (value !== "0") throw new UsageError(`${name} must be 0 or 1, not ${quote(value)}`);
   }
-  const shown = (k: string) => envName(k as Key) ?? `--${flagName(k)}`;
+  // Each SBX_RLIMIT_<NAME> / SBX_LANDLOCK_RULE_<ID> is one value, in the order of their names.
+  for (const name of env.names().filter((n) => prefixOf(n)).sort()) {
+    const p = prefixOf(name)!;
+    const value = env.get(name)!;
+    const had = given.get(p.key);
+    const one = p.as === "value" ? value : `${name.slice(p.prefix.length)}=${value}`;
+    given.set(p.key, [...(had === undefined || had === true ? [] : had), one]);
+  }
+  const shown = (k: string) => envName(k as Key) ?? BY_PREFIX.find((p) => p.key === k)?.shown ?? `--${flagName(k)}`;
   const values: ExecValues = { user: spec, ...parseValues(EXEC_OPTIONS, given, shown) };
-  // gosu sets no no_new_privs; asking for a filter asks for what the kernel needs to take it from a non-root workload.
-  const nnp = env.get("SBX_NO_NEW_PRIVS") === undefined ? values.seccomp !== undefined : values.noNewPrivs === true;
+  // gosu sets no no_new_privs; asking for a filter or a Landlock ruleset asks for what the kernel needs to take it from a non-root workload.
+  const nnp = env.get("SBX_NO_NEW_PRIVS") === undefined ? values.seccomp !== undefined || values.landlockAccess !== undefined : values.noNewPrivs === true;
   return execOptions(values, argv, nnp, shown);
 }

@@ -1,5 +1,7 @@
 // `sbx exec`'s options: the one definition of each. The --help text, the tokenizer's grammar, the
 // valibot validation, the report's `asked` and gosu mode's SBX_* variables all come from this table.
+import { landlockAccess, LandlockSpecError, parseLandlockRule } from "../landlock/access.ts";
+import { LimitSpecError, parseRlimit, parseUmask, umaskText } from "../limits/rlimit.ts";
 import { DEGRADATIONS, type Degradation } from "../stepdown/degrade.ts";
 import { parseSignal } from "../sys/signals.ts";
 import { type ByteString, toText } from "../text/bytes.ts";
@@ -28,6 +30,22 @@ const degradations = parsedBy((text, shown): ReadonlySet<Degradation> => {
   return out;
 });
 
+/** A domain parser whose own error class carries the message, turned into a usage error. */
+const asUsage = <T>(parse: (text: ByteString, shown: string) => T, errors: Array<new (...a: never[]) => Error>) =>
+  parsedBy((text, shown) => {
+    try {
+      return parse(text, shown);
+    } catch (e) {
+      if (errors.some((E) => e instanceof E)) throw new UsageError((e as Error).message);
+      throw e;
+    }
+  });
+
+const umask = asUsage((text, shown) => umaskText(parseUmask(text, shown)), [LimitSpecError]);
+const rlimit = asUsage(parseRlimit, [LimitSpecError]);
+const landlockAccessSpec = asUsage(landlockAccess, [LandlockSpecError]);
+const landlockRule = asUsage(parseLandlockRule, [LandlockSpecError]);
+
 export const EXEC_OPTIONS = {
   // An empty --user (an unset $APP_USER) reaches the user-spec parser, which says why it is refused.
   user: { short: "u", value: "USER[:GROUP]", schema: anyText, report: "user", help: "Switch to USER[:GROUP] (names from /etc/passwd and /etc/group, or numbers)" },
@@ -37,7 +55,7 @@ export const EXEC_OPTIONS = {
   inhCaps: { value: "SPEC", schema: nonEmpty, report: "inh_caps", help: "Inheritable set edits, from empty (setpriv syntax)" },
   ambientCaps: { value: "SPEC", schema: nonEmpty, report: "ambient_caps", help: "Ambient set edits, from empty (setpriv syntax); failure to raise is fatal" },
   securebits: { value: "SPEC", schema: nonEmpty, report: "securebits", help: "Securebits edits, e.g. +noroot,+noroot_locked" },
-  noNewPrivs: { env: "SBX_NO_NEW_PRIVS", help: "Set no_new_privs (the default)", envHelp: "1 sets no_new_privs (default 0, as gosu; 1 when SBX_SECCOMP is set)" },
+  noNewPrivs: { env: "SBX_NO_NEW_PRIVS", help: "Set no_new_privs (the default)", envHelp: "1 sets no_new_privs (default 0, as gosu; 1 when SBX_SECCOMP or SBX_LANDLOCK_ACCESS is set)" },
   allowNewPrivs: { help: "Do not set no_new_privs" },
   resetEnv: { help: "Clear the environment like setpriv --reset-env" },
   env: { value: "NAME=VALUE", schema: envPair, repeatable: true, help: "Set NAME=VALUE in the workload's environment (repeatable)" },
@@ -45,7 +63,23 @@ export const EXEC_OPTIONS = {
   newSession: { help: "setsid() before exec" },
   pdeathsig: { value: "SIG", schema: signal, help: "Signal the workload gets when its parent dies" },
   preserveFds: { value: "N", schema: count(65536), report: "preserve_fds", reportAs: "count", env: "SBX_PRESERVE_FDS", help: "Keep the caller's fds 3..N+2 (after LISTEN_FDS), like runc; each must be one the caller passed" },
-  allowDegraded: { value: "LIST", schema: degradations, report: "allow_degraded", reportAs: "degradations", env: "SBX_ALLOW_DEGRADED", help: "Run weaker only in these named ways: bounding, groups, nnp, seccomp" },
+  allowDegraded: { value: "LIST", schema: degradations, report: "allow_degraded", reportAs: "degradations", env: "SBX_ALLOW_DEGRADED", help: "Run weaker only in these named ways: bounding, groups, nnp, seccomp, landlock" },
+  umask: { value: "OCTAL", schema: umask, report: "umask", env: "SBX_UMASK", help: "The workload's umask, e.g. 0027 (OCI process.user.umask); set after the identity is verified, read back" },
+  rlimit: {
+    value: "NAME=SOFT[:HARD]", schema: rlimit, repeatable: true, report: "rlimits", reportAs: "list", envEach: { prefix: "SBX_RLIMIT_", as: "suffix=value", shown: "SBX_RLIMIT_<NAME>" },
+    help: "A resource limit (repeatable): RLIMIT_NOFILE or nofile, numbers or unlimited, one value for both (docker --ulimit); read back with prlimit",
+    envHelp: "One limit each, SOFT[:HARD] as numbers or unlimited: SBX_RLIMIT_NOFILE=1024:4096",
+  },
+  landlockAccess: {
+    value: "ACCESS", schema: landlockAccessSpec, repeatable: true, report: "landlock_access", reportAs: "list", env: "SBX_LANDLOCK_ACCESS",
+    help: "Landlock filesystem rights to restrict, setpriv syntax: fs (all), or fs:RIGHT,… (repeatable); rights this kernel lacks are refused",
+    envHelp: "Landlock filesystem rights to restrict, setpriv syntax: fs (all), or fs:RIGHT,…; sets no_new_privs unless SBX_NO_NEW_PRIVS=0",
+  },
+  landlockRule: {
+    value: "path-beneath:RIGHTS:PATH", schema: landlockRule, repeatable: true, report: "landlock_rules", reportAs: "list", envEach: { prefix: "SBX_LANDLOCK_RULE_", as: "value", shown: "SBX_LANDLOCK_RULE_<ID>" },
+    help: "Allow RIGHTS (empty: all handled) beneath PATH, setpriv syntax (repeatable); PATH is opened as root before any change, a final symlink refused",
+    envHelp: "One Landlock rule each, path-beneath:RIGHTS:PATH, taken in the order of the names",
+  },
   seccomp: { value: "PROFILE", schema: nonEmpty, report: "seccomp", env: "SBX_SECCOMP", help: "Install this seccomp filter last, right before execve: a built-in (default, sandbox), FILE.json or FILE.bpf" },
   seccompLenient: { report: "seccomp_lenient", help: "Skip syscall names no architecture has, with a warning, instead of refusing the profile" },
   dryRun: { help: "Print the plan and the predicted final state; change nothing" },
@@ -69,6 +103,9 @@ export function checkCombinations(o: ExecValues, argv: readonly ByteString[], sh
   if (o.noNewPrivs && o.allowNewPrivs) throw new UsageError(`${shown("noNewPrivs")} and ${shown("allowNewPrivs")} contradict each other`);
   if (o.seccompLenient && o.seccomp === undefined) throw new UsageError(`${shown("seccompLenient")} needs ${shown("seccomp")} PROFILE`);
   if (o.report !== undefined && o.reportFd !== undefined) throw new UsageError(`${shown("report")} and ${shown("reportFd")}: choose one`);
+  if (o.landlockRule?.length && !o.landlockAccess?.length) {
+    throw new UsageError(`${shown("landlockRule")} needs ${shown("landlockAccess")} (e.g. fs): a rule allows rights that a ruleset handles`);
+  }
   if (o.reportFd !== undefined && o.reportFd <= 2) throw new UsageError(`${shown("reportFd")} ${o.reportFd}: fds 0-2 are the workload's stdio`);
   if (argv.length === 0) throw new UsageError("no command given: sbx exec [OPTIONS] -- COMMAND [ARGS…]");
   if (argv[0] === "") throw new UsageError("the command is an empty string");
@@ -83,13 +120,16 @@ export function execOptions(values: ExecValues, argv: ByteString[], nnp: boolean
 const json = (value: unknown): unknown =>
   typeof value === "string" ? toText(value) : value instanceof Set ? [...value] : Array.isArray(value) ? value.map(json) : value;
 
+const texts = (value: unknown) => (value === undefined ? [] : (value as Array<{ text: string }>).map((v) => v.text));
+
 /** The report's `asked`: every option with a report key (null, or false for a flag, when not given), as text. */
 export function askedOf(o: ExecOptions): Record<string, unknown> {
   const asked: Record<string, unknown> = {};
   for (const [key, def] of Object.entries(EXEC_OPTIONS)) {
     if (!("report" in def)) continue;
     const value = o[key as keyof ExecValues];
-    asked[def.report] = value === undefined ? ("value" in def ? null : false) : json(value);
+    if ("reportAs" in def && def.reportAs === "list") asked[def.report] = texts(value);
+    else asked[def.report] = value === undefined ? ("value" in def ? null : false) : json(value);
   }
   return { ...asked, no_new_privs: o.nnp, preserve_fds: o.preserveFds ?? 0, argv: json(o.argv) };
 }

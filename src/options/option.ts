@@ -25,12 +25,21 @@ export interface OptionDef {
   readonly help: string;
   /** The key of this option in the exec report's `asked`. */
   readonly report?: string;
-  /** How `asked` shows it when not a string (a flag is a boolean, a value a string or null). */
-  readonly reportAs?: "count" | "degradations";
+  /**
+   * How `asked` shows it when not a string (a flag is a boolean, a value a string or null);
+   * "list": a repeatable option whose values carry their `text`, shown as the list of texts ([] when not given).
+   */
+  readonly reportAs?: "count" | "degradations" | "list";
   /** The environment variable gosu mode reads it from. A flag's variable takes 0 or 1. */
   readonly env?: string;
   /** The variable's help in gosu mode, where it differs from the option's. */
   readonly envHelp?: string;
+  /**
+   * A repeatable option's variables in gosu mode: every variable named PREFIX + a suffix is one
+   * value — the value itself, or (as "suffix=value") "NAME=VALUE" with the suffix as NAME
+   * (SBX_RLIMIT_NOFILE=1024 is --rlimit NOFILE=1024).
+   */
+  readonly envEach?: { readonly prefix: string; readonly as: "value" | "suffix=value"; readonly shown: string };
 }
 
 export type OptionTable = Readonly<Record<string, OptionDef>>;

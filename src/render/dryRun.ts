@@ -9,12 +9,30 @@ import type { StepDownPlan } from "../stepdown/plan.ts";
 import { CAP_SET_NAMES } from "../state/types.ts";
 import { signalName } from "../sys/signals.ts";
 import { listText, quote } from "../text/quote.ts";
+import { rightList } from "../landlock/access.ts";
+import { limitText, ociName, umaskText } from "../limits/rlimit.ts";
+import type { LimitOp } from "../stepdown/ops.ts";
+import type { AccessProbe } from "../stepdown/landlock/types.ts";
+
+const limits = (ls: readonly LimitOp[], hard = false) =>
+  ls.map((l) => `${ociName(l.name)}=${hard ? `(soft kept):${limitText(l.hard)}` : `${limitText(l.soft)}:${limitText(l.hard)}`}`).join(", ");
+const probeText = (p: AccessProbe) => `${p.right} on ${p.target} ${p.expect}`;
 
 const capList = (m: bigint) => names(m).join(",") || "none";
 
 const TEXT: { [K in Op["kind"]]: (op: OpOf<K>, plan: StepDownPlan) => string } = {
   fds: (op) => (op.keep.length ? `fds ${op.keep[0]}-${op.keep.at(-1)} kept (LISTEN_FDS/--preserve-fds); every other fd from ${op.from} up close-on-exec` : "every fd from 3 up close-on-exec; fds 0-2 kept"),
   setsid: () => "setsid()",
+  rlimitRaise: (op) => `prlimit raise hard limits while CAP_SYS_RESOURCE is held: ${limits(op.limits, true)}`,
+  rlimits: (op) => `prlimit ${limits(op.limits)} (soft:hard), then read each back`,
+  umask: (op) => `umask(${umaskText(op.mask)}), then read back (umask, /proc/thread-self/status)`,
+  landlock: (op, plan) => {
+    const l = plan.landlock!;
+    const rules = op.rules.length ? op.rules.map((r) => `${quote(r.path)} (${rightList(r.access)})`).join(", ") : "no rule: every handled access denied";
+    const how = { nnp: "no_new_privs set first", "nnp-inherited": "no_new_privs already set by the caller", cap_sys_admin: "WITHOUT no_new_privs: CAP_SYS_ADMIN is still effective" }[l.allowedBy];
+    const proof = op.probes.length ? `probe as the target before and after: ${op.probes.map(probeText).join("; ")}` : `not verifiable by a probe: ${l.unverifiable}`;
+    return `Landlock ruleset (ABI ${l.abi}) handling ${rightList(op.handled)}; allow ${rules}; landlock_restrict_self (${how}); ${proof}`;
+  },
   setgroups: (op, plan) => `setgroups(${listText(op.groups)}) (rule: ${plan.identity?.groupsRule})`,
   setresgid: (op) => `setresgid(${op.gid}, ${op.gid}, ${op.gid})`,
   capbsetDrop: (op) => `PR_CAPBSET_DROP ${op.caps.length} caps (${op.caps.map((c) => names(1n << BigInt(c))[0]).join(",")})${op.caps.at(-1) === 8 ? ", cap_setpcap last" : ""} → ${toHex(op.result)}`,
@@ -76,6 +94,11 @@ export function formatPlan(plan: StepDownPlan, execPath: string): string {
     `  no_new_privs: ${p.noNewPrivs ? 1 : 0}`,
     `  seccomp: ${p.seccomp === "filter" ? `filter "${plan.seccomp!.profile}" installed by sbx (mode 2, on top of the caller's)` : "unchanged from the caller"}`,
     ...(plan.boundingInert ? [`  bounding set kept, inert (not degraded): ${plan.boundingInert}`] : []),
+    ...(plan.umask !== null ? [`  umask: ${umaskText(plan.umask)}`] : []),
+    ...(plan.rlimits.length ? [`  rlimits: ${limits(plan.rlimits)}`] : []),
+    ...(plan.landlock
+      ? [`  landlock: ${plan.landlock.handled === 0n ? "none (NOT enforced)" : `handles ${rightList(plan.landlock.handled)}`}${plan.landlock.notEnforced ? `; not enforced: ${rightList(plan.landlock.notEnforced)}` : ""}`]
+      : []),
   ];
   return lines.join("\n") + "\n";
 }

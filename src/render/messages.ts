@@ -27,7 +27,7 @@ const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 export const findingOf = (step: Step) => `stepdown-${kebab(step)}-failed`;
 
 /** The cause of a failed call of `op`, after the call and errno. */
-function cause(op: Op, f: SysFailure, extra: { cap?: number; residual?: CapMask }, say: Vocabulary): string {
+function cause(op: Op, f: SysFailure, extra: { cap?: number; residual?: CapMask; limit?: string }, say: Vocabulary): string {
   switch (op.kind) {
     case "fds":
       return fdsHint(f.errno);
@@ -47,6 +47,14 @@ function cause(op: Op, f: SysFailure, extra: { cap?: number; residual?: CapMask 
       return "keep_caps is locked by securebits, or an outer seccomp filter/LSM refuses PR_SET_KEEPCAPS";
     case "caps":
       return extra.cap === undefined ? capsHint(f.errno) : `cannot raise ${capName(extra.cap)} into the ambient set: ${capsHint(f.errno)}`;
+    case "rlimitRaise":
+      return `cannot raise the hard limit of ${extra.limit}: ${f.errno.name === "EPERM" ? "CAP_SYS_RESOURCE is missing or does not count here (a user namespace), or the value is above a kernel maximum" : "an outer seccomp filter or LSM refuses prlimit"}`;
+    case "rlimits":
+      return `cannot set ${extra.limit}: ${f.errno.name === "EPERM" ? "the value is above the hard limit or a kernel maximum" : f.errno.name === "EINVAL" ? "the kernel refuses the value" : "an outer seccomp filter or LSM refuses prlimit"}`;
+    case "umask":
+      return "umask(2) cannot fail by itself: an outer seccomp filter refuses it";
+    case "landlock":
+      return `${landlockWhy(f)}; the workload would run without the Landlock ruleset — accept with ${say.option("allowDegraded", "landlock")}`;
     case "pdeathsig":
       return prctlHint(f.errno, `the parent-death signal ${signalName(op.signal)}`, "a signal it does not know");
     case "chdir":
@@ -72,10 +80,16 @@ function boundingCause(extra: { cap?: number; residual?: CapMask }, _say: Vocabu
     `residual CapBnd=${toHex(residual)} (${capList(residual)})`;
 }
 
+const landlockWhy = (f: SysFailure) =>
+  f.errno.name === "EPERM" && f.call === "landlock_restrict_self" ? "restrict_self needs no_new_privs (or CAP_SYS_ADMIN), or an outer seccomp filter or LSM refuses it"
+  : f.errno.name === "ENOSYS" || f.errno.name === "EOPNOTSUPP" ? "the kernel has no Landlock, or an outer seccomp filter hides it"
+  : f.errno.name === "EINVAL" ? "the kernel refuses the ruleset or a rule (a right it does not know, or one that does not apply to the file)"
+  : "an outer seccomp filter or LSM refuses it";
+
 const seccompWhy = (op: Extract<Op, { kind: "seccomp" }>, f: SysFailure) => seccompHint(f.errno, op.filter.flags);
 
 /** A degradation met while running: the reason, named for the report and the OCSF finding. */
-export function degradationOf(op: Op, f: SysFailure, extra: { cap?: number; residual?: CapMask }, say: Vocabulary): Degraded {
+export function degradationOf(op: Op, f: SysFailure, extra: { cap?: number; residual?: CapMask; limit?: string }, say: Vocabulary): Degraded {
   switch (op.kind) {
     case "setgroups":
       return { name: "groups", reason: `${describe(f)}: ${groupsHint(f.errno)}; the inherited groups ${groupsText(op.inherited)} stay instead of ${listOf(op.groups)}` };
@@ -85,6 +99,8 @@ export function degradationOf(op: Op, f: SysFailure, extra: { cap?: number; resi
       return { name: "nnp", reason: `${describe(f)}: ${prctlHint(f.errno, "no_new_privs", "Linux < 3.5")}` };
     case "seccomp":
       return { name: "seccomp", reason: `${describe(f)}: ${seccompWhy(op, f)}; running without the "${op.filter.profile}" filter (${say.option("allowDegraded", "seccomp")})` };
+    case "landlock":
+      return { name: "landlock", reason: `${describe(f)}: ${landlockWhy(f)}; running without the Landlock ruleset, no right enforced (${say.option("allowDegraded", "landlock")})` };
     default:
       throw new Error(`${op.kind} does not degrade`);
   }
@@ -95,6 +111,7 @@ const OP_FINDING: Partial<Record<Op["kind"], string>> = {
   capbsetDrop: DEGRADATION_FINDING.bounding,
   nnp: DEGRADATION_FINDING.nnp,
   seccomp: DEGRADATION_FINDING.seccomp,
+  landlock: DEGRADATION_FINDING.landlock,
 };
 
 /** A failure after the first change, as one line: its step (exit code), message and finding id. */

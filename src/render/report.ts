@@ -12,11 +12,18 @@ import { STEP_OF } from "../stepdown/exitCodes.ts";
 import type { Op, OpOf } from "../stepdown/ops.ts";
 import type { StepDownPlan } from "../stepdown/plan.ts";
 import { describeOp } from "./dryRun.ts";
+import { rightNames } from "../landlock/access.ts";
+import { UNLIMITED, umaskText } from "../limits/rlimit.ts";
+import type { Observed } from "../stepdown/run.ts";
+
+/** A limit as OCI's config.json has it, a number, or "unlimited" (JSON numbers cannot hold 2^64-1 exactly; nor any value past 2^53, a decimal string then). */
+const limitJson = (v: bigint): number | string => (v === UNLIMITED ? "unlimited" : v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : String(v));
+const Limit = v.union([v.number(), v.string()]);
 
 export const EXEC_REPORT_SCHEMA = "sbx.exec-report/1";
 
 const Nullable = v.nullable(v.string());
-const ASKED_AS = { count: v.number(), degradations: v.array(v.picklist(DEGRADATIONS)) };
+const ASKED_AS = { count: v.number(), degradations: v.array(v.picklist(DEGRADATIONS)), list: v.array(v.string()) };
 
 const askedSchema = () =>
   v.strictObject({
@@ -48,6 +55,33 @@ export const ExecReportSchema = v.strictObject({
     }),
   ),
   exec: v.strictObject({ path: v.string(), argv: v.array(v.string()) }),
+  /** --rlimit: each limit as prlimit(2) read it back after setting it, OCI-shaped (process.rlimits). */
+  rlimits: v.array(v.strictObject({ type: v.string(), soft: Limit, hard: Limit })),
+  /** --umask: the mask read back, octal text; null without --umask. */
+  umask: v.nullable(v.string()),
+  /**
+   * --landlock-access: the ruleset. handled: the rights denied unless a rule allows them;
+   * not_enforced: rights asked for that this kernel lacks (--allow-degraded landlock); enforced:
+   * restrict_self succeeded; verification: the probes made as the target user before and after,
+   * or why the ruleset could not be shown in force (Landlock lists no ruleset back).
+   */
+  landlock: v.nullable(
+    v.strictObject({
+      abi: v.nullable(v.number()),
+      handled: v.array(v.string()),
+      not_enforced: v.array(v.string()),
+      rules: v.array(v.strictObject({ rule: v.string(), rights: v.array(v.string()) })),
+      enforced: v.boolean(),
+      /** With --seccomp: what the filter answers Landlock's calls when it denies them to the workload (naming the profile rule); null when it allows them. */
+      under_filter: Nullable,
+      verification: v.strictObject({
+        method: v.picklist(["probes", "none"]),
+        verified: v.boolean(),
+        probes: v.array(v.strictObject({ right: v.string(), target: v.string(), expect: v.picklist(["allowed", "denied"]), before: v.string(), after: v.nullable(v.string()) })),
+        note: Nullable,
+      }),
+    }),
+  ),
   final: CapsReportSchema,
 });
 
@@ -61,7 +95,7 @@ const APPLIED = (op: Op) => op.kind !== "lookup" && op.kind !== "renderReport";
  * for run): `ran` is what has run; the filter's install is included as done unless it degraded,
  * since a failing install or verification exits before the report is written.
  */
-export function buildReport(o: ExecOptions, plan: StepDownPlan, ran: readonly Op[], degraded: readonly Degraded[], state: ProcessState, execPath: ByteString): ExecReport {
+export function buildReport(o: ExecOptions, plan: StepDownPlan, ran: readonly Op[], degraded: readonly Degraded[], state: ProcessState, execPath: ByteString, observed: Observed): ExecReport {
   const seccompOp = plan.ops.find((op): op is OpOf<"seccomp"> => op.kind === "seccomp");
   const installed = seccompOp !== undefined && !degraded.some((d) => d.name === "seccomp");
   const applied = [...ran.filter(APPLIED), ...(installed ? [seccompOp] : [])];
@@ -89,6 +123,30 @@ export function buildReport(o: ExecOptions, plan: StepDownPlan, ran: readonly Op
       installed,
     },
     exec: { path: toText(execPath), argv: plan.workload.argv.map(toText) },
+    rlimits: observed.rlimits.map((l) => ({ type: l.name, soft: limitJson(l.soft), hard: limitJson(l.hard) })),
+    umask: observed.umask === null ? null : umaskText(observed.umask),
+    landlock: plan.landlock && landlockReport(plan, observed),
     final: toReport(final, { lastCap: plan.lastCap, boundingDroppable: plan.boundingDroppable, boundingDropErrno: plan.boundingDropErrno }),
+  };
+}
+
+function landlockReport(plan: StepDownPlan, observed: Observed): NonNullable<ExecReport["landlock"]> {
+  const l = plan.landlock!;
+  const ran = observed.landlock;
+  const enforced = ran?.enforced ?? false;
+  const probes = (ran?.probes ?? []).map((p) => ({ right: p.probe.right, target: p.probe.target, expect: p.probe.expect, before: p.before, after: p.after }));
+  // Only a denial shows the ruleset in force; an allowed probe shows that the rules do not deny more than planned.
+  const conclusive = (ran?.probes ?? []).filter((p) => p.conclusive && p.probe.expect === "denied").length;
+  const note = !enforced
+    ? l.handled === 0n ? "no ruleset: this kernel cannot enforce any of the rights asked for" : "no ruleset: the kernel refused it (see degraded)"
+    : l.unverifiable ?? (conclusive === 0 ? "every probe the ruleset denies failed for the target user before the ruleset too, so none can show it in force; that it is rests on the kernel accepting landlock_restrict_self" : null);
+  return {
+    abi: l.abi,
+    handled: rightNames(l.handled),
+    not_enforced: rightNames(l.notEnforced | (enforced ? 0n : l.handled)),
+    rules: l.rules.map((r) => ({ rule: r.text, rights: rightNames(r.access) })),
+    enforced,
+    under_filter: l.underFilter,
+    verification: { method: probes.length ? "probes" : "none", verified: enforced && conclusive > 0, probes, note },
   };
 }

@@ -152,7 +152,7 @@ interface Entry extends ConditionalRule {
   at: readonly [number, number];
 }
 
-function syscallNames(rule: SyscallRule): string[] {
+export function syscallNames(rule: SyscallRule): string[] {
   return rule.names ?? (rule.name !== undefined ? [rule.name] : []);
 }
 

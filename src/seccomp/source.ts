@@ -7,7 +7,7 @@ import { decode } from "./bpf.ts";
 import { builtinProfile, BUILTIN_PROFILES } from "./builtin/index.ts";
 import { compilePolicy, type SeccompProgram } from "./compile.ts";
 import { validate } from "./interp.ts";
-import { resolvePolicy, type PolicyOptions, type Target } from "./policy.ts";
+import { resolvePolicy, ruleApplies, syscallNames, type PolicyOptions, type Target } from "./policy.ts";
 import { parseProfile, ProfileError, readProfileJson, type Profile } from "./profile.ts";
 
 export type ProfileSource =
@@ -121,4 +121,17 @@ export function workloadTarget(over: { arch?: SeccompArch; caps?: Iterable<strin
     caps: new Set([...(over.caps ?? [])].map((c) => c.toUpperCase())),
     kernel: over.kernel ?? parseKernelRelease(release()),
   };
+}
+
+/**
+ * The profile rules that name `syscall` and apply to `target` ("syscalls[12]", in the file's
+ * terms), or ["defaultAction"] when none does; [] for a .bpf program, which has no rules to name.
+ */
+export function rulesNaming(spec: string, target: Target, syscall: string): string[] {
+  const source = profileSource(spec);
+  if (source.kind === "bpf") return [];
+  const { profile, place } = loadProfile(source);
+  const root = place === "" ? "" : `${place}.`;
+  const named = profile.syscalls.flatMap((rule, i) => (ruleApplies(rule, target) && syscallNames(rule).includes(syscall) ? [`${root}syscalls[${i}]`] : []));
+  return named.length ? named : [`${root}defaultAction`];
 }

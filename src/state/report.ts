@@ -5,6 +5,7 @@ import { capNumberOf, DANGEROUS_CAPS } from "../caps/names.ts";
 import { hasCap, names, toHex } from "../caps/mask.ts";
 import { decodeSecurebits, SECUREBIT_FLAGS } from "../caps/securebits.ts";
 import { CAP_SET_NAMES, type ProcessState } from "./types.ts";
+import { OCI_SETS, ociCapabilities } from "./oci.ts";
 
 export const SCHEMA_ID = "sbx.caps/1";
 
@@ -40,6 +41,10 @@ export const CapsReportSchema = v.strictObject({
     filters: v.nullable(Id),
   }),
   dangerous_in_bounding: v.array(v.string()),
+  /** The same five sets shaped as OCI's process.capabilities (config.json): arrays of "CAP_*" names. */
+  oci_capabilities: v.strictObject(Object.fromEntries(OCI_SETS.map((n) => [n, v.array(v.pipe(v.string(), v.regex(/^CAP_[A-Z0-9_]+$/)))])) as {
+    [K in (typeof OCI_SETS)[number]]: v.ArraySchema<v.SchemaWithPipe<readonly [v.StringSchema<undefined>, v.RegexAction<string, undefined>]>, undefined>;
+  }),
   kernel: v.object({
     last_cap: Id,
     bounding_set_droppable: v.nullable(v.boolean()),
@@ -78,6 +83,7 @@ export function toReport(s: ProcessState, k: KernelFacts): CapsReport {
     no_new_privs: s.noNewPrivs,
     seccomp: { mode: SECCOMP_MODES[s.seccompMode] ?? "filter", filters: s.seccompFilters },
     dangerous_in_bounding: dangerousInBounding(s),
+    oci_capabilities: ociCapabilities(s),
     kernel: {
       last_cap: k.lastCap,
       bounding_set_droppable: k.boundingDroppable,

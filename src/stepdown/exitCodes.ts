@@ -47,6 +47,13 @@ export const STEP_EXIT = {
   exec: 218,
   /** A bug in sbx; the state is unknown, so nothing ran. */
   internal: 219,
+  // Added after 219, so that no earlier code changes meaning.
+  /** A resource limit cannot be set as asked: refused before any change (a hard limit above the current one without CAP_SYS_RESOURCE, nofile above fs.nr_open), or prlimit(2) failed. */
+  rlimits: 220,
+  /** umask(2) failed (an outer seccomp filter). */
+  umask: 221,
+  /** Landlock cannot be enforced as asked: the kernel lacks it or some of the rights (refused before any change unless --allow-degraded landlock), or creating, filling or enforcing the ruleset failed. */
+  landlock: 222,
   /** The command is not executable (EACCES, a directory). */
   notExecutable: 126,
   /** The command was not found in PATH, or the path does not exist. */
@@ -59,6 +66,7 @@ export type Step = keyof typeof STEP_EXIT;
 export const STEP_OF: Record<OpKind, Step> = {
   fds: "fds",
   setsid: "session",
+  rlimitRaise: "rlimits",
   setgroups: "groups",
   setresgid: "gid",
   capbsetDrop: "bounding",
@@ -71,6 +79,9 @@ export const STEP_OF: Record<OpKind, Step> = {
   nnp: "nnp",
   verify: "verify",
   lookup: "exec",
+  rlimits: "rlimits",
+  umask: "umask",
+  landlock: "landlock",
   renderReport: "report",
   seccomp: "seccomp",
   writeReport: "report",

@@ -10,6 +10,10 @@ import { ambientClearAll, ambientRaise, capbsetDrop, capbsetRead, getSeccompMode
 import { chdir, cloexecFrom, ignoreSignals, prepareExecve, resetSignals, restoreFlags, setCloexec, setsid, writeAll } from "../sys/process.ts";
 import { ok, type SysResult } from "../sys/result.ts";
 import { installFilter } from "../sys/seccomp.ts";
+import { AT_FDCWD, close, ioctlErrno, O, openAt } from "../sys/file.ts";
+import { landlockAddRule, landlockCreateRuleset, landlockRestrictSelf } from "../sys/landlock.ts";
+import { getRlimit, setRlimit, setUmask } from "../sys/rlimit.ts";
+import type { AccessProbe } from "./landlock/types.ts";
 import { fromBytes, type ByteString } from "../text/bytes.ts";
 import type { Kernel } from "./run.ts";
 import { STATUS_BYTES } from "./seccomp/inForce.ts";
@@ -24,6 +28,24 @@ export function statusReader(fd: number): () => SysResult<ByteString> {
     const n = preadFromStart(fd, buf);
     return n.ok ? ok(fromBytes(buf.subarray(0, n.value))) : n;
   };
+}
+
+const TCGETS = 0x5401;
+const PROBE_OPEN: Record<AccessProbe["how"], number> = {
+  "open-dir": O.RDONLY | O.DIRECTORY,
+  "open-read": O.RDONLY,
+  "open-write": O.WRONLY,
+  "ioctl-read": O.RDONLY,
+  "ioctl-write": O.WRONLY,
+};
+
+/** A Landlock probe: open (never read or written; non-blocking, no controlling tty), then ioctl(TCGETS) for ioctl-dev. */
+export function probeAccess(p: AccessProbe): SysResult {
+  const fd = openAt(AT_FDCWD, p.target, PROBE_OPEN[p.how] | O.NONBLOCK | O.NOCTTY);
+  if (!fd.ok) return fd;
+  const r = p.how.startsWith("ioctl") ? ioctlErrno(fd.value, TCGETS) : ok(0);
+  close(fd.value);
+  return r;
 }
 
 export function realKernel(lastCap: number, statusFd: number): Kernel {
@@ -48,6 +70,13 @@ export function realKernel(lastCap: number, statusFd: number): Kernel {
     setNoNewPrivs,
     readState: () => readSelfState(lastCap, status),
     lookPath: (command, path) => lookPath(command, path, probeFile),
+    getRlimit,
+    setRlimit,
+    setUmask,
+    landlockCreateRuleset,
+    landlockAddRule,
+    landlockRestrictSelf,
+    probeAccess,
     installFilter,
     getSeccompMode,
     readStatus: () => status(),

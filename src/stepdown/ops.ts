@@ -5,7 +5,17 @@
 import type { CapMask } from "../caps/mask.ts";
 import type { IdSet } from "../state/types.ts";
 import type { ByteString } from "../text/bytes.ts";
+import type { RlimitName } from "../limits/rlimit.ts";
+import type { AccessProbe, PlannedRule } from "./landlock/types.ts";
 import type { AfterInstall, SeccompFilter } from "./seccomp/types.ts";
+
+/** A resource limit to set with prlimit(2). */
+export interface LimitOp {
+  name: RlimitName;
+  resource: number;
+  soft: bigint;
+  hard: bigint;
+}
 
 /** What this thread must read back as right before execve. null fields are not checked. */
 export interface Expected {
@@ -27,6 +37,8 @@ export type Op =
   /** Stdio and the kept fds lose close-on-exec; every other fd from `from` up gets it (close_range). */
   | { kind: "fds"; keep: number[]; from: number }
   | { kind: "setsid" }
+  /** Raise these hard limits while CAP_SYS_RESOURCE is held (the soft limits stay as they are); `rlimits` sets the final values later. */
+  | { kind: "rlimitRaise"; limits: LimitOp[] }
   /** `degradable`: --allow-degraded groups; the inherited groups then stay. */
   | { kind: "setgroups"; groups: number[]; inherited: number[]; degradable: boolean }
   | { kind: "setresgid"; gid: number }
@@ -49,6 +61,16 @@ export type Op =
   | { kind: "verify"; expected: Expected }
   /** Look the command up with the workload's PATH, now with the target's ids (gosu's rule). */
   | { kind: "lookup"; command: ByteString; path: ByteString }
+  /** Set each limit (lowering needs no privilege), then read each back with prlimit(2): a difference is a verify failure. */
+  | { kind: "rlimits"; limits: LimitOp[] }
+  /** umask(2), then read back: umask again, and the Umask line of /proc/thread-self/status (from `statusFd`). */
+  | { kind: "umask"; mask: number; statusFd: number }
+  /**
+   * Probe, create the ruleset, add each rule (fds opened before any change), restrict_self, probe
+   * again: each probe must now answer as planned. `degradable`: --allow-degraded landlock, a
+   * refused call then leaves the workload without the ruleset, reported.
+   */
+  | { kind: "landlock"; handled: bigint; rules: PlannedRule[]; probes: AccessProbe[]; degradable: boolean }
   /** Build the report now: after the filter is in force only the calls it was checked for may follow. */
   | { kind: "renderReport" }
   /** Install the filter on this thread, then prove it is in force. */

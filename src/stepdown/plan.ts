@@ -4,16 +4,22 @@
 // the unit tests can pretend to be any caller on any kernel.
 //
 // The order (setpriv's, with runc's and minijail's lessons), each step only when needed:
-//   fds → session → groups → gid → bounding (CAP_SETPCAP last) → securebits → keep-caps → uid →
-//   caps (capset, ambient) → pdeathsig → workdir → nnp → verify → lookup → [report built] →
-//   seccomp → [report written] → signals → execve
+//   fds → session → rlimit raise → groups → gid → bounding (CAP_SETPCAP last) → securebits →
+//   keep-caps → uid → caps (capset, ambient) → pdeathsig → workdir → nnp → verify → lookup →
+//   rlimits → umask → landlock → [report built] → seccomp → [report written] → signals → execve
 // Credentials change while the caps to change them are still held; the bounding set goes while
 // CAP_SETPCAP is; the uid last of the identity, since it takes the remaining caps with it; no_new_privs
 // after everything that could need privilege; the filter last of all, so that no step of sbx's
 // own runs under it except the few calls checked in advance (seccomp/afterInstall.ts); signal
 // dispositions only after sbx's last own write (a report write must fail with EPIPE/EFBIG, not
-// kill sbx with SIGPIPE/SIGXFSZ).
+// kill sbx with SIGPIPE/SIGXFSZ). A hard limit that must grow is raised while CAP_SYS_RESOURCE is
+// held; the limits themselves and the umask are set late, once the identity is verified, so that
+// sbx's own runtime runs under the workload's limits as briefly as possible (limits.ts). The
+// Landlock ruleset is enforced after no_new_privs (restrict_self needs it), as the target user (its
+// probes are the target's accesses), right before the filter, which therefore cannot block it
+// (landlock/plan.ts); its rule paths were opened as root before any change.
 import { capsOf, type CapMask, hasCap, names, toHex } from "../caps/mask.ts";
+import { rightList } from "../landlock/access.ts";
 import { SECUREBIT_FLAGS, securebitLockMask, securebitMask, SecurebitsSpecError, applySecurebitEdits } from "../caps/securebits.ts";
 import { CapSpecError, parseCapEdits, parseCapList } from "../caps/spec.ts";
 import { applyEdits } from "../caps/edits.ts";
@@ -28,6 +34,10 @@ import type { Degradation, Degraded } from "./degrade.ts";
 import type { Expected, Op } from "./ops.ts";
 import { Refusal } from "./refusal.ts";
 import type { SeccompFilter, SeccompRequest } from "./seccomp/types.ts";
+import { planLandlock, type PlannedLandlock } from "./landlock/plan.ts";
+import type { LandlockFacts } from "./landlock/types.ts";
+import { type LimitFacts, planLimits } from "./limits.ts";
+import type { LimitOp } from "./ops.ts";
 
 const CAP_SETGID = 6;
 const CAP_SETUID = 7;
@@ -77,6 +87,10 @@ export interface PlanInput {
   /** The --seccomp filter, compiled for this plan's workload (see prepare), and what the kernel said. */
   seccomp: SeccompRequest | null;
   say: Vocabulary;
+  /** With --landlock-access: the kernel's ABI and the rule paths, opened as root (landlock/prepare.ts). */
+  landlock?: LandlockFacts | null;
+  /** With --rlimit: the current limits of the asked resources. */
+  limits?: LimitFacts | null;
 }
 
 /** The --seccomp filter as planned. */
@@ -118,6 +132,11 @@ export interface StepDownPlan {
   say: Vocabulary;
   /** The caller's seccomp filters (procfs), before sbx adds its own. */
   callerFilters: number | null;
+  /** The Landlock ruleset as planned; null without --landlock-access. */
+  landlock: PlannedLandlock | null;
+  /** The limits the workload gets (--rlimit), and its umask (--umask). */
+  rlimits: LimitOp[];
+  umask: number | null;
 }
 
 const capList = (m: CapMask) => names(m).join(",") || "none";
@@ -311,7 +330,7 @@ function predict(s: ProcessState, identity: ResolvedUser | null, setGroups: numb
 /** The workload's fds: stdio, LISTEN_FDS, then --preserve-fds. */
 export const keptFds = (f: CallerFacts, o: ExecOptions) => f.listenFds + (o.preserveFds ?? 0);
 
-export function planStepDown({ options: o, facts: f, identity, workload, fds, seccomp: request, say }: PlanInput): StepDownPlan {
+export function planStepDown({ options: o, facts: f, identity, workload, fds, seccomp: request, say, landlock: landlockFacts = null, limits: limitFacts = null }: PlanInput): StepDownPlan {
   const s = f.state;
   const targetUid = identity ? identity.uid : s.uid.effective;
   // Without --user the caller's own ids stay; they count as root when any of them is.
@@ -372,12 +391,24 @@ export function planStepDown({ options: o, facts: f, identity, workload, fds, se
     throw new Refusal("caps", `cannot make ${capList(notHeld)} inheritable/ambient: not in this process's permitted set (${toHex(s.caps.permitted)}); a process cannot gain capabilities`);
   }
   const sc = request ? planSeccomp(request, o, f, caps, degraded, say) : null;
+  const limits = o.rlimit?.length ? planLimits(o.rlimit, needFacts(limitFacts, "--rlimit"), s.caps.effective, (t) => say.option("rlimit", t)) : null;
+  const landlock = o.landlockAccess?.length
+    ? planLandlock({ options: o, facts: needFacts(landlockFacts, "--landlock-access"), state: s, effective: caps.effective, degraded, say })
+    : null;
+  if (landlock && landlock.handled === 0n) notes.push(`Landlock ruleset NOT enforced, this kernel cannot: DEGRADED, allowed by ${say.option("allowDegraded", "landlock")}`);
+  else if (landlock?.notEnforced) notes.push(`Landlock rights not enforced, this kernel lacks them: ${rightList(landlock.notEnforced)}: DEGRADED, allowed by ${say.option("allowDegraded", "landlock")}`);
+  if (landlock && request?.landlock) {
+    landlock.underFilter = request.landlock;
+    notes.push(request.landlock);
+  }
+  const umask = o.umask === undefined ? null : parseInt(o.umask, 8);
 
   // The operations, in the order they run.
   const ops: Op[] = [];
   const keep = Array.from({ length: keptFds(f, o) }, (_, i) => 3 + i);
   ops.push({ kind: "fds", keep, from: 3 + keep.length });
   if (o.newSession) ops.push({ kind: "setsid" });
+  if (limits?.raise.length) ops.push({ kind: "rlimitRaise", limits: limits.raise });
   if (identity && idsAlreadyTarget) notes.push(`already uid ${identity.uid} gid ${identity.gid}: setres[ug]id skipped`);
   if (identity && setGroups) ops.push({ kind: "setgroups", groups: setGroups, inherited: s.groups, degradable: allowDegraded.has("groups") });
   else if (identity) notes.push(`groups ${listText(s.groups)} kept: already as required (rule: ${identity.groupsRule})`);
@@ -421,6 +452,9 @@ export function planStepDown({ options: o, facts: f, identity, workload, fds, se
   };
   ops.push({ kind: "verify", expected });
   ops.push({ kind: "lookup", command: workload.command, path: workload.path });
+  if (limits) ops.push({ kind: "rlimits", limits: limits.set });
+  if (umask !== null) ops.push({ kind: "umask", mask: umask, statusFd: fds.status });
+  if (landlock && landlock.handled !== 0n) ops.push({ kind: "landlock", handled: landlock.handled, rules: landlock.rules, probes: landlock.probes, degradable: allowDegraded.has("landlock") });
   if (fds.report) ops.push({ kind: "renderReport" });
   if (sc?.install) ops.push({ kind: "seccomp", filter: sc, degradable: allowDegraded.has("seccomp"), statusFd: fds.status, after: request!.after });
   else if (sc) notes.push(`seccomp filter "${sc.profile}" NOT installed, this kernel refuses it: DEGRADED, allowed by ${say.option("allowDegraded", "seccomp")}`);
@@ -443,5 +477,14 @@ export function planStepDown({ options: o, facts: f, identity, workload, fds, se
     allowDegraded,
     say,
     callerFilters: s.seccompFilters,
+    landlock,
+    rlimits: limits?.set ?? [],
+    umask,
   };
+}
+
+/** Facts prepare gathers only when the option is given; a plan without them is a bug. */
+function needFacts<T>(facts: T | null, option: string): T {
+  if (facts === null) throw new Error(`planning ${option} without the facts prepare gathers for it`);
+  return facts;
 }

@@ -20,6 +20,11 @@ import { type CallerFacts, keptFds, type PlanInput, planStepDown, type StepDownP
 import { preflight } from "./preflight.ts";
 import { LookupRefusal, Refusal } from "./refusal.ts";
 import { type SeccompRequest, workloadCaps } from "./seccomp/types.ts";
+import { prepareLandlock } from "./landlock/prepare.ts";
+import type { LimitFacts } from "./limits.ts";
+import { readSmallFile } from "../sys/file.ts";
+import { getRlimit } from "../sys/rlimit.ts";
+import { ociName } from "../limits/rlimit.ts";
 
 export interface Prepared {
   plan: StepDownPlan;
@@ -73,6 +78,18 @@ function openReport(o: ExecOptions, keep: number, owner: number, say: Vocabulary
   return { fd: moved.value, to: quote(o.report), restoreFlags: null };
 }
 
+/** The current limits of the resources --rlimit names, and fs.nr_open. */
+function limitFacts(o: ExecOptions): LimitFacts {
+  const current = new Map<number, { soft: bigint; hard: bigint }>();
+  for (const r of o.rlimit!) {
+    const got = getRlimit(r.resource);
+    if (!got.ok) throw new Refusal("rlimits", `cannot read the current ${ociName(r.name)}: ${describe(got)}`);
+    current.set(r.resource, got.value);
+  }
+  const nr = readSmallFile("/proc/sys/fs/nr_open");
+  return { current, nrOpen: nr.ok && /^\d+\n?$/.test(nr.value) ? Number(nr.value) : null };
+}
+
 export async function prepare(o: ExecOptions, env: Environment, front: Front): Promise<Prepared> {
   const { say } = front;
   const { facts, statusFd } = preflight(env, o.preserveFds ?? 0, say);
@@ -89,7 +106,9 @@ export async function prepare(o: ExecOptions, env: Environment, front: Front): P
     if (found.kind !== "found") throw new LookupRefusal(found);
     execPath = found.path;
   }
-  const input: PlanInput = { options: o, facts, identity, workload, fds: { status: statusFd, report: null }, seccomp: null, say };
+  const landlock = o.landlockAccess?.length ? prepareLandlock(o, keptFds(facts, o), execPath.startsWith("/") ? execPath : null, (t) => say.option("landlockRule", t)) : null;
+  const limits = o.rlimit?.length ? limitFacts(o) : null;
+  const input: PlanInput = { options: o, facts, identity, workload, fds: { status: statusFd, report: null }, seccomp: null, say, landlock, limits };
   // Everything the plan refuses, it refuses here, before a report file is created.
   const draft = planStepDown(input);
   // A dry run opens nothing: its plan shows the report's steps with the fd to be opened.

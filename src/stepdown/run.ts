@@ -9,7 +9,10 @@ import type { CommandLookup } from "../identity/lookPath.ts";
 import type { Probed } from "../state/kernel.ts";
 import type { ProcessState } from "../state/types.ts";
 import type { ThreadCaps } from "../sys/capset.ts";
-import { EPERM } from "../sys/errno.ts";
+import { EACCES, EPERM } from "../sys/errno.ts";
+import type { Limit } from "../sys/rlimit.ts";
+import { limitText, ociName, umaskText } from "../limits/rlimit.ts";
+import type { AccessProbe } from "./landlock/types.ts";
 import type { SysFailure, SysResult } from "../sys/result.ts";
 import type { ByteString } from "../text/bytes.ts";
 import { degradationOf } from "../render/messages.ts";
@@ -41,6 +44,15 @@ export interface Kernel {
   /** This thread's state, cross-checked (state/self.ts), reading the status fd opened before any change. */
   readState(): Probed<ProcessState>;
   lookPath(command: ByteString, path: ByteString): CommandLookup;
+  getRlimit(resource: number): SysResult<Limit>;
+  setRlimit(resource: number, limit: Limit): SysResult;
+  /** umask(2): returns the previous mask. */
+  setUmask(mask: number): SysResult<number>;
+  landlockCreateRuleset(handled: bigint): SysResult<number>;
+  landlockAddRule(rulesetFd: number, access: bigint, parentFd: number): SysResult;
+  landlockRestrictSelf(rulesetFd: number): SysResult;
+  /** One access of a Landlock probe (open, or open then ioctl); its result is all that counts. */
+  probeAccess(p: AccessProbe): SysResult;
   installFilter(bytes: Uint8Array, flags: number): SysResult;
   getSeccompMode(): SysResult<number>;
   readStatus(fd: number): SysResult<ByteString>;
@@ -57,12 +69,31 @@ export interface Sinks {
   /** A degradation the operator allowed, as it happens (a warning line, an OCSF finding). */
   degraded(d: Degraded): void;
   /** The report for what has run and is about to (the filter), the state read back and the command found. */
-  report(plan: StepDownPlan, ran: readonly Op[], degraded: readonly Degraded[], state: ProcessState, execPath: ByteString): Uint8Array;
+  report(plan: StepDownPlan, ran: readonly Op[], degraded: readonly Degraded[], state: ProcessState, execPath: ByteString, observed: Observed): Uint8Array;
+}
+
+/** What a probe answered as the target user, before and after restrict_self ("ok", or the errno's name). */
+export interface ProbeResult {
+  probe: AccessProbe;
+  before: string;
+  after: string | null;
+  /** false: the access failed before the ruleset too (the target user cannot make it), so it shows nothing. */
+  conclusive: boolean;
+}
+
+/** What the runner read back besides the thread's state: for the report. */
+export interface Observed {
+  /** The limits read back with prlimit(2) after setting them. */
+  rlimits: Array<{ name: string; soft: bigint; hard: bigint }>;
+  /** The umask read back. */
+  umask: number | null;
+  /** null: no ruleset was to be enforced; enforced false: a refused call, allowed by --allow-degraded landlock. */
+  landlock: { enforced: boolean; probes: ProbeResult[] } | null;
 }
 
 export type Failure =
   /** An operation's system call failed, and no degradation was allowed. `cap`: the one it was about; `residual`: the bounding set left. */
-  | { kind: "call"; op: Op; failure: SysFailure; cap?: number; residual?: CapMask }
+  | { kind: "call"; op: Op; failure: SysFailure; cap?: number; residual?: CapMask; limit?: string }
   /** The state read back (or the filter after its install) is not what the plan says, or cannot be read. */
   | { kind: "verify"; op: Op; problems: string[] }
   | { kind: "lookup"; lookup: Exclude<CommandLookup, { kind: "found" }> }
@@ -84,11 +115,12 @@ interface Run {
   execPath: ByteString | null;
   exec: (() => SysResult<never>) | null;
   report: Uint8Array | null;
+  observed: Observed;
 }
 
 type Step = Failure | null;
 
-type Extra = { cap?: number; residual?: CapMask };
+type Extra = { cap?: number; residual?: CapMask; limit?: string };
 
 const callFailed = (op: Op, failure: SysResult<unknown>, extra: Extra = {}): Failure | null =>
   failure.ok ? null : { kind: "call", op, failure, ...extra };
@@ -155,6 +187,13 @@ const EXECUTE: { [K in Op["kind"]]: (op: OpOf<K>, run: Run) => Step } = {
     }
     return null;
   },
+  rlimitRaise(op, { k }) {
+    for (const l of op.limits) {
+      const r = k.setRlimit(l.resource, { soft: l.soft, hard: l.hard });
+      if (!r.ok) return callFailed(op, r, { limit: ociName(l.name) });
+    }
+    return null;
+  },
   pdeathsig: (op, { k }) => callFailed(op, k.setPdeathsig(op.signal)),
   chdir: (op, { k }) => callFailed(op, k.chdir(op.dir)),
   nnp(op, run) {
@@ -182,8 +221,82 @@ const EXECUTE: { [K in Op["kind"]]: (op: OpOf<K>, run: Run) => Step } = {
     run.exec = run.k.prepareExecve(found.path, execve.argv, execve.env);
     return null;
   },
+  /** Each limit set, then each read back: prlimit(2) must answer exactly what was set. */
+  rlimits(op, run) {
+    for (const l of op.limits) {
+      const r = run.k.setRlimit(l.resource, { soft: l.soft, hard: l.hard });
+      if (!r.ok) return callFailed(op, r, { limit: ociName(l.name) });
+    }
+    const problems: string[] = [];
+    for (const l of op.limits) {
+      const got = run.k.getRlimit(l.resource);
+      if (!got.ok) problems.push(`cannot read ${ociName(l.name)} back: ${got.call}: ${got.errno.name}`);
+      else {
+        run.observed.rlimits.push({ name: ociName(l.name), ...got.value });
+        if (got.value.soft !== l.soft || got.value.hard !== l.hard) {
+          problems.push(`${ociName(l.name)} is ${limitText(got.value.soft)}:${limitText(got.value.hard)} (soft:hard), expected ${limitText(l.soft)}:${limitText(l.hard)}`);
+        }
+      }
+    }
+    return problems.length ? { kind: "verify", op, problems: [`resource limits differ from the plan, not executing: ${problems.join("; ")}`] } : null;
+  },
+  /** umask, then read back: a second umask(2) returns the mask now in force, and procfs must agree. */
+  umask(op, run) {
+    const set = run.k.setUmask(op.mask);
+    if (!set.ok) return callFailed(op, set);
+    const again = run.k.setUmask(op.mask);
+    const problems: string[] = [];
+    if (!again.ok) problems.push(`cannot read the umask back: ${again.call}: ${again.errno.name}`);
+    else if (again.value !== op.mask) problems.push(`umask(2) answers ${umaskText(again.value)}, expected ${umaskText(op.mask)}`);
+    const text = run.k.readStatus(op.statusFd);
+    const line = text.ok ? /^Umask:\s*([0-7]+)$/m.exec(text.value)?.[1] : undefined;
+    if (!text.ok) problems.push(`cannot read /proc/thread-self/status: ${text.call}: ${text.errno.name}`);
+    else if (line !== undefined && parseInt(line, 8) !== op.mask) problems.push(`/proc/thread-self/status shows Umask: ${line}, expected ${umaskText(op.mask)}`);
+    if (problems.length) return { kind: "verify", op, problems: [`the umask differs from the plan, not executing: ${problems.join("; ")}`] };
+    run.observed.umask = op.mask;
+    return null;
+  },
+  /**
+   * Probe as the target user; create the ruleset, add each rule, enforce it on this thread; probe
+   * again. A refused call is fatal, or with --allow-degraded landlock a reported degradation (the
+   * workload then runs without the ruleset). A probe that answers otherwise than planned once the
+   * ruleset is in force is a verify failure: Landlock lists no ruleset back, so its accesses are the proof.
+   */
+  landlock(op, run) {
+    const { k } = run;
+    const before = op.probes.map((p) => ({ probe: p, r: k.probeAccess(p) }));
+    const refused = (r: SysFailure) => {
+      if (!op.degradable) return callFailed(op, r);
+      degradeOn(run, op, r);
+      run.observed.landlock = { enforced: false, probes: [] };
+      return null;
+    };
+    const ruleset = k.landlockCreateRuleset(op.handled);
+    if (!ruleset.ok) return refused(ruleset);
+    for (const rule of op.rules) {
+      const r = k.landlockAddRule(ruleset.value, rule.access, rule.fd);
+      if (!r.ok) return refused(r);
+    }
+    const enforced = k.landlockRestrictSelf(ruleset.value);
+    if (!enforced.ok) return refused(enforced);
+    const text = (r: SysResult) => (r.ok ? "ok" : r.errno.name);
+    const denied = (r: SysResult) => !r.ok && r.errno === EACCES;
+    const results: ProbeResult[] = before.map(({ probe, r }) => {
+      const conclusive = !denied(r) && (probe.how.startsWith("ioctl") || r.ok);
+      return { probe, before: text(r), after: conclusive ? text(k.probeAccess(probe)) : null, conclusive };
+    });
+    run.observed.landlock = { enforced: true, probes: results };
+    const problems = results.flatMap(({ probe, before: b, after }) => {
+      if (after === null) return [];
+      const nowDenied = after === "EACCES";
+      if (probe.expect === "denied" && !nowDenied) return [`${probe.right} on ${probe.target} still answers ${after} (before: ${b}), the ruleset should deny it with EACCES`];
+      if (probe.expect === "allowed" && (nowDenied || after !== b)) return [`${probe.right} on ${probe.target} answers ${after} (before: ${b}), the ruleset allows it`];
+      return [];
+    });
+    return problems.length ? { kind: "verify", op, problems: [`the Landlock ruleset is not in force as planned, not executing: ${problems.join("; ")}`] } : null;
+  },
   renderReport(_op, run) {
-    run.report = run.sinks.report(run.plan, run.ran, run.degraded, run.state!, run.execPath!);
+    run.report = run.sinks.report(run.plan, run.ran, run.degraded, run.state!, run.execPath!, run.observed);
     return null;
   },
   /**
@@ -196,7 +309,7 @@ const EXECUTE: { [K in Op["kind"]]: (op: OpOf<K>, run: Run) => Step } = {
     if (!r.ok) {
       if (!op.degradable) return callFailed(op, r);
       degradeOn(run, op, r);
-      if (run.report) run.report = run.sinks.report(run.plan, run.ran, run.degraded, run.state!, run.execPath!);
+      if (run.report) run.report = run.sinks.report(run.plan, run.ran, run.degraded, run.state!, run.execPath!, run.observed);
       return null;
     }
     const mode = run.k.getSeccompMode();
@@ -250,7 +363,8 @@ function regainRoot(want: Expected, k: Kernel): string[] {
 /** Run the plan's operations in order; returns only when one fails (or, with a fake kernel, when execve "succeeded"). */
 export function execute(plan: StepDownPlan, k: Kernel, sinks: Sinks): Outcome {
   const verify = plan.ops.find((o): o is OpOf<"verify"> => o.kind === "verify");
-  const run: Run = { plan, k, sinks, ran: [], degraded: [], expected: verify?.expected ?? null, state: null, execPath: null, exec: null, report: null };
+  const observed: Observed = { rlimits: [], umask: null, landlock: null };
+  const run: Run = { plan, k, sinks, ran: [], degraded: [], expected: verify?.expected ?? null, state: null, execPath: null, exec: null, report: null, observed };
   // Degradations the planner foresaw (and the operator allowed) are announced before any change.
   for (const d of plan.degraded) degrade(run, d);
   for (const op of plan.ops) {

@@ -40,6 +40,9 @@ export interface FileStat {
   gid: number;
   nlink: number;
   size: number;
+  /** The file's identity: device ("major:minor") and inode number, as Landlock tells files apart. */
+  dev: string;
+  ino: bigint;
 }
 
 export const isRegular = (st: FileStat) => (st.mode & S_IFMT) === S_IFREG;
@@ -50,7 +53,15 @@ function statx(dirfd: number, path: ByteString, flags: number, call: () => strin
   const r = Number(libc.syscall(SYS.statx, dirfd, ptr(cstr(path)), flags, STATX_BASIC_STATS, ptr(buf)));
   if (r < 0) return fail(errno(), call());
   const d = new DataView(buf.buffer);
-  return ok({ mode: d.getUint16(28, true), uid: d.getUint32(20, true), gid: d.getUint32(24, true), nlink: d.getUint32(16, true), size: Number(d.getBigUint64(40, true)) });
+  return ok({
+    mode: d.getUint16(28, true),
+    uid: d.getUint32(20, true),
+    gid: d.getUint32(24, true),
+    nlink: d.getUint32(16, true),
+    size: Number(d.getBigUint64(40, true)),
+    dev: `${d.getUint32(136, true)}:${d.getUint32(140, true)}`,
+    ino: d.getBigUint64(32, true),
+  });
 }
 
 /** stat(2): follows symlinks. */
@@ -116,4 +127,10 @@ export function readlink(path: ByteString): SysResult<ByteString> {
   const n = Number(libc.readlink(cstr(path), buf, buf.length));
   if (n < 0) return fail(errno(), `readlink(${quote(path)})`);
   return ok(fromBytes(buf.subarray(0, n)));
+}
+
+/** ioctl(fd, request, 0), for a probe whose only interest is the errno (TCGETS on /dev/null: ENOTTY). */
+export function ioctlErrno(fd: number, request: number): SysResult {
+  const r = Number(libc.syscall(SYS.ioctl, fd, request, 0, 0, 0));
+  return r < 0 ? fail(errno(), `ioctl(fd ${fd}, 0x${request.toString(16)})`) : ok(0);
 }

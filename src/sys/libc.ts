@@ -73,8 +73,8 @@ export function errno(): Errno {
 /** Per-arch syscall numbers for the few calls libc does not wrap everywhere. */
 export const SYS =
   process.arch === "arm64"
-    ? { gettid: 178, seccomp: 277, close_range: 436, landlock_create_ruleset: 444, getcwd: 17, pread64: 67, statx: 291 }
-    : { gettid: 186, seccomp: 317, close_range: 436, landlock_create_ruleset: 444, getcwd: 79, pread64: 17, statx: 332 };
+    ? { gettid: 178, seccomp: 277, close_range: 436, landlock_create_ruleset: 444, landlock_add_rule: 445, landlock_restrict_self: 446, getcwd: 17, pread64: 67, statx: 291, prlimit64: 261, umask: 166, ioctl: 29 }
+    : { gettid: 186, seccomp: 317, close_range: 436, landlock_create_ruleset: 444, landlock_add_rule: 445, landlock_restrict_self: 446, getcwd: 79, pread64: 17, statx: 332, prlimit64: 302, umask: 95, ioctl: 16 };
 
 /** A NUL-terminated copy of the byte string s for passing as char*. The caller keeps it alive. */
 export const cstr = cBytes;

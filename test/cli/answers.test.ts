@@ -1,8 +1,8 @@
 // Every command, with each of sbx's own system calls failing in turn (EPERM, EINVAL, ENOSYS,
 // EFAULT) under a real outer seccomp filter: one line at most, a documented exit code, never a
 // JavaScript stack trace or an internal error, and a workload that runs only when sbx says 0.
-// (The Bun runtime itself needs getcwd, rt_sigaction, pread64 and newfstatat to start; failing
-// those stops it before any sbx code runs, so they are not sbx's to answer for.)
+// (The Bun runtime itself needs getcwd, rt_sigaction, pread64, newfstatat and prlimit64 to start;
+// failing those stops it before any sbx code runs, so they are not sbx's to answer for.)
 import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,18 +23,23 @@ const marker = () => join(dir, `ran-${seq++}`);
 
 const PR = { SET_PDEATHSIG: 1, SET_KEEPCAPS: 8, GET_SECCOMP: 21, CAPBSET_READ: 23, CAPBSET_DROP: 24, GET_SECUREBITS: 27, SET_SECUREBITS: 28, SET_NO_NEW_PRIVS: 38, GET_NO_NEW_PRIVS: 39, CAP_AMBIENT: 47 };
 const CALLS: Array<[string, Omit<Rule, "errnoRet">]> = [
-  ...["capget", "capset", "getresuid", "getresgid", "getgroups", "setgroups", "setresuid", "setresgid", "close_range", "setsid", "chdir", "statx", "readlink", "faccessat", "faccessat2", "getxattr", "rt_sigprocmask", "fcntl", "seccomp", "landlock_create_ruleset"].map(
+  ...["capget", "capset", "getresuid", "getresgid", "getgroups", "setgroups", "setresuid", "setresgid", "close_range", "setsid", "chdir", "statx", "readlink", "faccessat", "faccessat2", "getxattr", "rt_sigprocmask", "fcntl", "seccomp", "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self", "umask", "ioctl"].map(
     (name): [string, Omit<Rule, "errnoRet">] => [name, { names: [name] }],
   ),
+  // The runtime calls prlimit64 at start (its stack and fd limits) and aborts when it fails; sbx's own calls are for RLIMIT_CORE here.
+  ["prlimit64(RLIMIT_CORE)", { names: ["prlimit64"], args: [{ index: 1, value: 4, op: "SCMP_CMP_EQ" }] }],
   ...Object.entries(PR).map(([name, value]): [string, Omit<Rule, "errnoRet">] => [`prctl(PR_${name})`, { names: ["prctl"], args: [{ index: 0, value, op: "SCMP_CMP_EQ" }] }]),
 ];
 const ERRNOS = { EPERM: 1, EINVAL: 22, ENOSYS: 38, EFAULT: 14 };
 
-const EXEC_CODES = [0, 126, 127, ...Array.from({ length: 20 }, (_, i) => 200 + i).filter((c) => c !== 219)];
+const EXEC_CODES = [0, 126, 127, ...Array.from({ length: 23 }, (_, i) => 200 + i).filter((c) => c !== 219)];
 const COMMANDS: Array<{ name: string; argv: (m: string) => string[]; codes: number[]; runs: boolean }> = [
   {
     name: "sbx exec (most options)",
-    argv: (m) => [SBX, "exec", "--user", "nobody", "--caps", "net_bind_service", "--pdeathsig", "TERM", "--new-session", "--workdir", "/tmp", "--report", `${m}.report`, "--seccomp", "default", "--", "touch", m],
+    argv: (m) => [
+      SBX, "exec", "--user", "nobody", "--caps", "net_bind_service", "--pdeathsig", "TERM", "--new-session", "--workdir", "/tmp", "--report", `${m}.report`, "--seccomp", "default",
+      "--umask", "022", "--rlimit", "core=0", "--landlock-access", "fs:write-file,make-reg,ioctl-dev", "--landlock-rule", `path-beneath:write-file,make-reg:${dir}`, "--", "touch", m,
+    ],
     codes: EXEC_CODES,
     runs: true,
   },

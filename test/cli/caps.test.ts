@@ -206,3 +206,63 @@ describe("human output", () => {
     expect(r.stdout).toMatch(/^uid: real=0 effective=0 saved=0 fs=0$/m);
   });
 });
+
+describe("OCI-shaped capabilities: oci_capabilities in --json, --compare config.json", () => {
+  const config = (name: string, doc: unknown) => {
+    const f = join(tmp, `${name}-${seq++}.json`);
+    Bun.write(f, JSON.stringify(doc));
+    return f;
+  };
+  const names = (r: CapsReport, set: keyof CapsReport["caps"]) => r.caps[set].names.map((n) => n.toUpperCase());
+
+  test("the five sets as arrays of CAP_* names, the same caps as the hex sets", () => {
+    const { report } = capsVia(["setpriv", "--reuid=1000", "--regid=1000", "--clear-groups", "--inh-caps=+chown,+kill", "--ambient-caps=+chown,+kill", "--bounding-set=-sys_admin", "--"]);
+    for (const set of ["bounding", "effective", "inheritable", "permitted", "ambient"] as const) expect(report.oci_capabilities[set]).toEqual(names(report, set));
+    expect(report.oci_capabilities.ambient).toEqual(["CAP_CHOWN", "CAP_KILL"]);
+    expect(report.oci_capabilities.bounding).not.toContain("CAP_SYS_ADMIN");
+  });
+
+  test("a config equal to the state: exit 0, nothing printed; the bare object works too", () => {
+    const via = ["setpriv", "--inh-caps=-all", "--bounding-set=-all,+kill,+net_bind_service", "--"];
+    const { report } = capsVia(via);
+    const full = config("equal", { ociVersion: "1.0.2", process: { capabilities: report.oci_capabilities } });
+    expect(sbx(["caps", "--compare", full], { via })).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(sbx(["caps", "--compare", config("bare", report.oci_capabilities)], { via }).code).toBe(0);
+  });
+
+  test("runc spec's own config.json against a workload stepped down by sbx to the same bounding set: each difference named, exit 1", () => {
+    const dir = join(tmp, `runc-${seq++}`);
+    run(["mkdir", dir]);
+    expect(run(["runc", "spec"], { cwd: dir }).code).toBe(0);
+    const r = sbx(["exec", "--bounding-set", "-all,+kill,+net_bind_service,+audit_write", "--", SBX, "caps", "--compare", join(dir, "config.json")]);
+    expect(r.code).toBe(1);
+    // runc spec asks for ambient caps it does not make inheritable; the kernel cannot hold those (runc warns).
+    expect(r.stderr).toBe(`sbx caps: ambient: missing CAP_KILL,CAP_NET_BIND_SERVICE,CAP_AUDIT_WRITE (in ${join(dir, "config.json")}, not here)\n`);
+  });
+
+  test("extra and missing caps per set", () => {
+    const f = config("diff", { process: { capabilities: { bounding: ["CAP_KILL"], effective: [], permitted: ["CAP_SYS_ADMIN"] } } });
+    const r = sbx(["caps", "--compare", f], { via: ["setpriv", "--inh-caps=-all", "--bounding-set=-all,+kill,+chown", "--"] });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`bounding: extra CAP_CHOWN (here, not in ${f})\n`);
+    expect(r.stderr).toContain(`permitted: missing CAP_SYS_ADMIN (in ${f}, not here); extra CAP_CHOWN`);
+  });
+
+  test.each([
+    ["not JSON", "{", "is not JSON"],
+    ["an unknown cap", JSON.stringify({ process: { capabilities: { bounding: ["CAP_FLY"] } } }), '.process.capabilities.bounding[0]: unknown capability "CAP_FLY"'],
+    ["an unknown set", JSON.stringify({ effectiv: [] }), 'unknown capability set "effectiv"'],
+    ["no capabilities", JSON.stringify({ process: { user: {} } }), "no process.capabilities object"],
+  ])("bad input (%s) is exit 2", (_what, text, message) => {
+    const f = join(tmp, `bad-${seq++}.json`);
+    Bun.write(f, text);
+    const r = sbx(["caps", "--compare", f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
+  test("a file that cannot be read is exit 2; with --pid of no process, 3", () => {
+    expect(sbx(["caps", "--compare", join(tmp, "absent.json")]).code).toBe(2);
+    expect(sbx(["caps", "--compare", config("ok", { bounding: [] }), "--pid", "999999999"]).code).toBe(3);
+  });
+});

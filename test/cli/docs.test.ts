@@ -41,9 +41,9 @@ describe("every option --help lists is documented, and every documented option e
     try {
       symlinkSync(SBX, join(dir, "gosu"));
       const help = run([join(dir, "gosu"), "--help"]).stdout;
-      const read = [...help.matchAll(/^ {2}(SBX_[A-Z_]+)/gm)].map((m) => m[1]!);
+      const read = [...help.matchAll(/^ {2}(SBX_[A-Z_]+(?:<[A-Z]+>)?)/gm)].map((m) => m[1]!);
       const gosuDoc = doc("docs/exec.md").split("## gosu mode")[1]!;
-      const documented = [...new Set([...gosuDoc.matchAll(/`(SBX_[A-Z_]+)`/g)].map((m) => m[1]!))];
+      const documented = [...new Set([...gosuDoc.matchAll(/`(SBX_[A-Z_]+(?:<[A-Z]+>)?)`/g)].map((m) => m[1]!))];
       expect(read.length).toBeGreaterThan(5);
       expect([...documented].sort()).toEqual([...read].sort());
     } finally {

@@ -6,7 +6,10 @@
 import { type CapMask, names } from "../../caps/mask.ts";
 import { ProgramTooLargeError } from "../../seccomp/asm.ts";
 import { ProfileError } from "../../seccomp/profile.ts";
-import { loadSeccompProgram, profileSource, SourceError, workloadTarget } from "../../seccomp/source.ts";
+import { loadSeccompProgram, profileSource, rulesNaming, SourceError, workloadTarget } from "../../seccomp/source.ts";
+import { ALLOW, actionOf, describeAction, LOG } from "../../seccomp/action.ts";
+import { ARCHES, runningArch } from "../../seccomp/arch.ts";
+import { runner } from "../../seccomp/interp.ts";
 import { probeFilterInstall } from "../../sys/seccomp.ts";
 import { Refusal } from "../refusal.ts";
 import { expectAfterInstall } from "./afterInstall.ts";
@@ -52,8 +55,30 @@ export interface SeccompInput {
   shown: string;
 }
 
+const LANDLOCK_CALLS = ["landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"];
+
+/**
+ * What the filter answers Landlock's system calls, and which profile rule decides: sbx enforces
+ * its ruleset before installing the filter, so the filter cannot block that, but a workload the
+ * filter denies them to cannot add rulesets of its own. null when the filter allows all three.
+ */
+function landlockUnderFilter(filter: SeccompFilter, caps: CapMask): string | null {
+  const decide = runner(filter.bytes);
+  const abi = ARCHES[runningArch()];
+  const blocked = LANDLOCK_CALLS.flatMap((name) => {
+    const ret = decide({ nr: abi.syscalls.get(name)!, arch: abi.auditArch, instructionPointer: 0n, args: [0n, 0n, 0n, 0n, 0n, 0n] }).action;
+    const action = actionOf(ret);
+    if (action === ALLOW || action === LOG) return [];
+    const rules = rulesNaming(filter.profile, workloadTarget({ caps: names(caps) }), name);
+    return [`${describeAction(ret)} to ${name}${rules.length ? ` (${rules.join(", ")})` : ""}`];
+  });
+  return blocked.length
+    ? `the seccomp filter "${filter.profile}" answers ${blocked.join(", ")}: sbx's Landlock ruleset is enforced before the filter, so it is not affected, but the workload cannot add Landlock rulesets of its own`
+    : null;
+}
+
 export async function requestSeccomp(i: SeccompInput): Promise<SeccompRequest> {
   const filter = await loadSeccompFilter(i.spec, i.lenient, i.caps, i.shown);
   const probe = probeFilterInstall(filter.flags);
-  return { filter, refusedErrno: probe.ok ? null : probe.errno, after: expectAfterInstall(filter, i.fds, i.shown) };
+  return { filter, refusedErrno: probe.ok ? null : probe.errno, after: expectAfterInstall(filter, i.fds, i.shown), landlock: landlockUnderFilter(filter, i.caps) };
 }

@@ -35,6 +35,8 @@ export interface SeccompRequest {
   /** Errno the install probe got; null when this kernel would take the filter. */
   refusedErrno: Errno | null;
   after: AfterInstall;
+  /** When the filter denies Landlock's calls: which answer, by which profile rule (for the plan's notes and the report); null when it allows them. */
+  landlock?: string | null;
 }
 
 /**
