@@ -61,6 +61,9 @@ export const capsCommand = command({
   examples: ["sbx caps", "sbx caps --json --pid 1", "sbx caps --empty bounding,ambient,inheritable --absent sys_admin,net_raw", "sbx caps --compare config.json"],
   run(args) {
     if (args.decode !== undefined) {
+      // capsh --decode prints and nothing else; an assertion beside it would look checked and not be.
+      const other = (["pid", "json", "absent", "empty", "compare"] as const).find((k) => args[k] !== undefined);
+      if (other) die(`--decode prints a mask and cannot be combined with --${other}`, EXIT.USAGE);
       const m = parseHex(args.decode);
       if (m === undefined) die(`--decode: ${quote(args.decode)} is not a hex mask of at most 64 bits`, EXIT.USAGE);
       return print(decodeLikeCapsh(m) + "\n");
@@ -71,6 +74,8 @@ export const capsCommand = command({
     let emptySets: ReturnType<typeof parseSetNames> = [];
     const config = args.compare === undefined ? null : readConfig(args.compare);
     try {
+      // An empty list (an unset variable) would assert nothing and pass: refused, as --empty "" is.
+      if (args.absent !== undefined && args.absent.trim() === "") die(`--absent: no capability named in ${quote(args.absent)}`, EXIT.USAGE);
       if (args.absent !== undefined) absent = parseCapList(args.absent, lastCap.value);
       if (args.empty !== undefined) emptySets = parseSetNames(args.empty);
     } catch (e) {

@@ -1,21 +1,24 @@
 // `sbx caps --absent/--empty`: the checks shell tests used to do by decoding CapBnd by hand.
 import { capName } from "../caps/names.ts";
 import { capsOf, hasCap, toHex, type CapMask } from "../caps/mask.ts";
+import { quote } from "../text/quote.ts";
 import { CAP_SET_NAMES, type CapSetName, type ProcessState } from "./types.ts";
 
 export class SetNameError extends Error {}
 
-/** "bounding,ambient" or "all" → set names; unknown names are errors listing the valid ones. */
+/**
+ * "bounding,ambient" or "all" → set names. Every item is checked, wherever "all" stands: an
+ * assertion with a typo in it must not pass as another assertion. Empty items are errors too.
+ */
 export function parseSetNames(text: string): CapSetName[] {
-  const out: CapSetName[] = [];
+  const out = new Set<CapSetName>();
   for (const raw of text.split(",").map((s) => s.trim().toLowerCase())) {
-    if (raw === "all") return [...CAP_SET_NAMES];
-    if (!(CAP_SET_NAMES as readonly string[]).includes(raw)) {
-      throw new SetNameError(`unknown capability set "${raw}" (valid: ${CAP_SET_NAMES.join(", ")}, all)`);
-    }
-    out.push(raw as CapSetName);
+    if (raw === "all") CAP_SET_NAMES.forEach((n) => out.add(n));
+    else if ((CAP_SET_NAMES as readonly string[]).includes(raw)) out.add(raw as CapSetName);
+    else if (raw === "") throw new SetNameError(`empty item in capability set list ${quote(text)}`);
+    else throw new SetNameError(`unknown capability set ${quote(raw)} (valid: ${CAP_SET_NAMES.join(", ")}, all)`);
   }
-  return out;
+  return [...out];
 }
 
 /** One line per cap in `absent` that is still in any set, naming the sets. */

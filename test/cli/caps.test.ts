@@ -159,6 +159,19 @@ describe("sbx caps --decode", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('"0xzz" is not a hex mask');
   });
+
+  test.each([
+    [["--json"], "json"],
+    [["--absent", "bogus"], "absent"],
+    [["--empty", "all"], "empty"],
+    [["--pid", "1"], "pid"],
+    [["--compare", "/nonexistent"], "compare"],
+  ])("beside %p it is refused (2), never printed as if the other were checked", (other, name) => {
+    for (const args of [["caps", "--decode", "0x1", ...other], ["caps", ...other, "--decode", "0x1"]]) {
+      const r = sbx(args);
+      expect(r).toEqual({ code: 2, stdout: "", stderr: `sbx: --decode prints a mask and cannot be combined with --${name}\n` });
+    }
+  });
 });
 
 describe("assertions", () => {
@@ -188,6 +201,19 @@ describe("assertions", () => {
     expect(sbx(["caps", "--absent", "sys_admn"]).stderr).toBe('sbx: unknown capability "sys_admn"\n');
     expect(sbx(["caps", "--absent", "sys_admn"]).code).toBe(2);
     expect(sbx(["caps", "--empty", "bnd"]).code).toBe(2);
+  });
+
+  // An unset variable ("$UNSET") or a stray space must not turn an assertion into a pass.
+  test.each([
+    [["--absent", ""], 'sbx: --absent: no capability named in ""'],
+    [["--absent", " "], 'sbx: --absent: no capability named in " "'],
+    [["--absent", "net_raw,"], 'sbx: empty item in capability list "net_raw,"'],
+    [["--empty", ""], 'sbx: empty item in capability set list ""'],
+    [["--empty", " "], 'sbx: empty item in capability set list " "'],
+    [["--empty", "all,bogus"], 'sbx: unknown capability set "bogus" (valid: inheritable, permitted, effective, bounding, ambient, all)'],
+    [["--empty", "bogus,all"], 'sbx: unknown capability set "bogus" (valid: inheritable, permitted, effective, bounding, ambient, all)'],
+  ])("%p is a usage error (2) that names the problem", (args, line) => {
+    expect(sbx(["caps", ...args])).toEqual({ code: 2, stdout: "", stderr: `${line}\n` });
   });
 
   test("--json still prints the document when asserting", () => {

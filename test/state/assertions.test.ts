@@ -33,6 +33,9 @@ describe("--empty", () => {
   test("set names: list, all, unknown", () => {
     expect(parseSetNames("bounding,Ambient")).toEqual(["bounding", "ambient"]);
     expect(parseSetNames("all")).toHaveLength(5);
+    expect(parseSetNames("ambient,all")).toHaveLength(5);
+    expect(() => parseSetNames("all,bnd")).toThrow(/unknown capability set "bnd"/);
+    expect(() => parseSetNames("bounding,")).toThrow(/empty item in capability set list "bounding,"/);
     expect(() => parseSetNames("bounding,bnd")).toThrow(/unknown capability set "bnd" \(valid: inheritable, permitted, effective, bounding, ambient, all\)/);
   });
 });
