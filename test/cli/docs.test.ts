@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, symlinkSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FactsSchema } from "../../src/doctor/schema.ts";
 import { outerFilter } from "../support/outerFilter.ts";
 import { capsh } from "../support/privileged.ts";
 import { ROOT, run, SBX, sbx } from "../support/sbx.ts";
@@ -86,4 +87,20 @@ describe("every documented exit code of the read-only commands, provoked", () =>
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+/** Dotted paths of the fields a valibot object schema lets be null. */
+function nullablePaths(schema: unknown, at = ""): string[] {
+  const s = schema as { type: string; wrapped?: unknown; entries?: Record<string, unknown> };
+  if (s.type === "nullable") return [at, ...nullablePaths(s.wrapped, at)];
+  if (!s.entries) return [];
+  return Object.entries(s.entries).flatMap(([k, e]) => nullablePaths(e, at ? `${at}.${k}` : k));
+}
+
+test("docs/doctor.md names every field of sbx.doctor/1 that can be null", () => {
+  const paths = nullablePaths(FactsSchema);
+  expect(paths.length).toBeGreaterThan(10);
+  const list = doc("docs/doctor.md").split("These fields can be `null`:")[1]!.split("\n\n")[1]!;
+  const named = (p: string) => list.includes(`\`${p}\``);
+  expect(paths.filter((p) => !named(p))).toEqual([]);
 });
