@@ -14,11 +14,15 @@ export type CapName = (typeof CAP_NAMES)[number];
 /** Highest capability number in our table. */
 export const TABLE_LAST_CAP = CAP_NAMES.length - 1;
 
-/** Capabilities that turn a contained process back into something close to root. */
+/**
+ * Capabilities worth naming when still in a bounding set: each has a known way to root, out of the
+ * container, or to other users' data (docs/caps.md gives the reason for each); the last two are
+ * harmless alone but in Docker's default set, so a workload that keeps them was not stepped down.
+ */
 export const DANGEROUS_CAPS: readonly CapName[] = [
-  "sys_admin", "sys_ptrace", "sys_module", "net_raw", "net_admin", "dac_override",
-  "dac_read_search", "fowner", "setuid", "setgid", "setpcap", "chown", "kill",
-  "net_bind_service", "sys_chroot", "mknod", "audit_write", "bpf", "perfmon", "sys_rawio",
+  "sys_admin", "sys_ptrace", "sys_module", "sys_rawio", "sys_boot", "dac_override", "dac_read_search",
+  "fowner", "chown", "setuid", "setgid", "setpcap", "setfcap", "mac_admin", "mac_override", "mknod",
+  "net_admin", "net_raw", "bpf", "perfmon", "kill", "sys_chroot", "net_bind_service", "audit_write",
 ];
 
 /** "cap_sys_admin" for known numbers, "cap_41" above the table (capsh prints the bare number). */

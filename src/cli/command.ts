@@ -31,6 +31,8 @@ export interface Command<T extends OptionTable = OptionTable> {
 export interface Group {
   name: string;
   description: string;
+  /** Lines shown under EXAMPLES in --help. */
+  examples?: readonly string[];
   subcommands: Readonly<Record<string, () => Promise<Command | Group>>>;
 }
 

@@ -17,6 +17,7 @@ export const ROOT: Group = {
   name: "sbx",
   description:
     "Safe, verifiable privilege step-down for container entrypoints. Also `sbx --version` (-V); invoked as `gosu` (a symlink) it is a drop-in for gosu 1.14",
+  examples: ["sbx exec --user app -- \"$@\"", "sbx caps --empty all", "sbx doctor", "gosu app \"$@\"   (through a gosu symlink)"],
   subcommands: {
     caps: () => import("./caps.ts").then((m) => m.capsCommand),
     exec: () => import("./exec.ts").then((m) => m.execCommand),

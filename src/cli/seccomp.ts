@@ -153,6 +153,7 @@ const list = command({
   name: "list",
   description: "The built-in profiles",
   options: {},
+  examples: ["sbx seccomp list"],
   run() {
     const width = Math.max(...BUILTIN_PROFILES.map((b) => b.name.length));
     print(BUILTIN_PROFILES.map((b) => `${b.name.padEnd(width)}  ${b.summary}\n`).join(""));
@@ -164,6 +165,7 @@ const exportCommand = command({
   description: "Print a built-in profile as Docker seccomp JSON",
   options: {},
   positionals: [{ name: "name", description: "default or sandbox" }],
+  examples: ["sbx seccomp export default > default.json", "sbx seccomp export sandbox | jq '.syscalls | length'"],
   run(_args, [name]) {
     const builtin = builtinProfile(name!);
     if (!builtin) die(`no built-in profile ${quote(name!)} (${BUILTIN_PROFILES.map((b) => b.name).join(", ")})`, EXIT.USAGE);
@@ -174,6 +176,7 @@ const exportCommand = command({
 export const seccompGroup: Group = {
   name: "seccomp",
   description: "Compile, read and try seccomp filters (Docker/OCI profiles or BPF)",
+  examples: ["sbx seccomp compile default -o default.bpf", "sbx seccomp check default ioctl 0 0x5412", "sbx seccomp disasm ./profile.json"],
   subcommands: {
     compile: async () => compile,
     disasm: async () => disasm,

@@ -2,10 +2,12 @@
 // option the docs give a command exists. And every documented exit code of the read-only commands
 // and of gosu mode is reached for real.
 import { describe, expect, test } from "bun:test";
-import { readFileSync, symlinkSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, symlinkSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { DANGEROUS_CAPS } from "../../src/caps/names.ts";
 import { FactsSchema } from "../../src/doctor/schema.ts";
+import { STEP_EXIT } from "../../src/stepdown/exitCodes.ts";
 import { outerFilter } from "../support/outerFilter.ts";
 import { capsh } from "../support/privileged.ts";
 import { ROOT, run, SBX, sbx } from "../support/sbx.ts";
@@ -19,7 +21,7 @@ const helpOptions = (args: string[]) => [...new Set([...sbx([...args, "--help"])
 describe("every option --help lists is documented, and every documented option exists", () => {
   test.each([
     [["exec"], doc("docs/exec.md")],
-    [["caps"], README],
+    [["caps"], doc("docs/caps.md")],
     [["doctor"], doc("docs/doctor.md")],
     [["seccomp", "compile"], doc("docs/seccomp.md")],
     [["seccomp", "check"], doc("docs/seccomp.md")],
@@ -104,3 +106,59 @@ test("docs/doctor.md names every field of sbx.doctor/1 that can be null", () => 
   const named = (p: string) => list.includes(`\`${p}\``);
   expect(paths.filter((p) => !named(p))).toEqual([]);
 });
+
+test("docs/caps.md gives a reason for exactly the capabilities sbx counts as dangerous", () => {
+  const table = doc("docs/caps.md").split("## Dangerous capabilities")[1]!.split("\n## ")[0]!;
+  const rows = table.split("\n").filter((l) => l.startsWith("| `"));
+  const named = rows.flatMap((l) => [...l.split("|")[1]!.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!));
+  expect([...named].sort()).toEqual([...DANGEROUS_CAPS].sort());
+});
+
+/** GitHub's anchor for a heading: lower case, punctuation but `-` and `_` dropped, spaces to `-`. */
+const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, "").replace(/ /g, "-");
+
+test("every relative link in README.md and docs/ reaches a file and, with #, a heading there", () => {
+  const files = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+  const anchors = (file: string) => [...doc(file).matchAll(/^#+ (.+)$/gm)].map((m) => slug(m[1]!));
+  const broken = files.flatMap((file) =>
+    [...doc(file).matchAll(/\]\(([^)\s]+)\)/g)]
+      .map((m) => m[1]!)
+      .filter((link) => !/^[a-z]+:/.test(link))
+      .filter((link) => {
+        const [path, anchor] = link.split("#") as [string, string | undefined];
+        const target = path === "" ? file : join(dirname(file), path);
+        if (!existsSync(join(ROOT, target))) return true;
+        return anchor !== undefined && target.endsWith(".md") && !anchors(target).includes(anchor);
+      })
+      .map((link) => `${file}: ${link}`),
+  );
+  expect(broken).toEqual([]);
+});
+
+test("README's range of sbx exec's codes is the one exitCodes.ts has, and docs/exec.md lists each", () => {
+  const codes: number[] = Object.values(STEP_EXIT);
+  const steps = codes.filter((c) => c >= 200);
+  expect(README.match(/one code per failing step \((\d+)–(\d+),/)?.slice(1).map(Number)).toEqual([Math.min(...steps), Math.max(...steps)]);
+  const table = doc("docs/exec.md").split("## Exit codes")[1]!;
+  expect(codes.filter((c) => !new RegExp(`^\\| ${c} \\|`, "m").test(table))).toEqual([]);
+});
+
+test("every OCSF finding id in src/ is in docs/exec.md's list, and every one listed is used", () => {
+  const code = run(["grep", "-rhE", `"(bounding|supplementary|no-new|seccomp|landlock|sbx|stepdown|rlimit)-[a-z-]+"`, join(ROOT, "src")]).stdout
+    .split("\n")
+    .filter((l) => !/^\s*(\/\/|\/?\*)/.test(l)); // not in comments
+  const used = new Set(code.flatMap((l) => [...l.matchAll(/"((?:bounding|supplementary|no-new|seccomp|landlock|sbx|stepdown|rlimit)-[a-z-]+)"/g)].map((m) => m[1]!)));
+  const table = doc("docs/exec.md").split("## OCSF findings")[1]!.split("\n## ")[0]!;
+  const listed = new Set([...table.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]!));
+  expect([...used].filter((id) => !listed.has(id))).toEqual([]);
+  expect([...listed].filter((id) => !used.has(id))).toEqual([]);
+});
+
+test.each([[[]], [["exec"]], [["caps"]], [["doctor"]], [["seccomp"]], [["seccomp", "compile"]], [["seccomp", "disasm"]], [["seccomp", "check"]], [["seccomp", "list"]], [["seccomp", "export"]]])(
+  "sbx %j --help: USAGE starts with sbx and it ends with examples",
+  (args) => {
+    const help = sbx([...args, "--help"]).stdout;
+    expect(help).toMatch(/^USAGE sbx/m);
+    expect(help).toMatch(/\nEXAMPLES\n\n( {2}\S.*\n)+$/);
+  },
+);
