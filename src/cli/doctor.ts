@@ -16,7 +16,7 @@ export const doctorCommand = command({
   name: "doctor",
   description:
     "Check, without changing anything, what this kernel, runtime and installation let sbx exec do. " +
-    "Exit 0 when every finding is ok or info, 1 when any is warn or fail, 3 when this process's own state cannot be read or trusted, 4 when the output cannot be written",
+    "Exit 0 when every finding is ok or info, 1 when any is warn or fail (with --json too), 2 for a bad command line, 3 when this process's own state cannot be read or trusted, 4 when the output cannot be written",
   options: OPTIONS,
   examples: ["sbx doctor", "sbx doctor --json"],
   run(args) {

@@ -162,3 +162,10 @@ test.each([[[]], [["exec"]], [["caps"]], [["doctor"]], [["seccomp"]], [["seccomp
     expect(help).toMatch(/\nEXAMPLES\n\n( {2}\S.*\n)+$/);
   },
 );
+
+test("sbx doctor --help names every exit code docs/doctor.md lists", () => {
+  const help = sbx(["doctor", "--help"]).stdout.replace(/\s+/g, " ");
+  const codes = [...doc("docs/doctor.md").split("## Exit status")[1]!.split("\n## ")[0]!.matchAll(/^\| (\d+) \|/gm)].map((m) => m[1]!);
+  expect(codes.length).toBeGreaterThan(3);
+  expect(codes.filter((c) => !new RegExp(`\\b${c} (when|for)\\b`).test(help))).toEqual([]);
+});
