@@ -92,7 +92,7 @@ export function formatPlan(plan: StepDownPlan, execPath: string): string {
     ...CAP_SET_NAMES.map((n) => `  ${(n + ":").padEnd(13)}${toHex(p.caps[n])} = ${capList(p.caps[n]) === "none" ? "[none]" : capList(p.caps[n])}`),
     `  securebits:  0x${p.securebits.toString(16)}${flags ? ` (${flags})` : ""}`,
     `  no_new_privs: ${p.noNewPrivs ? 1 : 0}`,
-    `  seccomp: ${p.seccomp === "filter" ? `filter "${plan.seccomp!.profile}" installed by sbx (mode 2, on top of the caller's)` : "unchanged from the caller"}`,
+    `  seccomp: ${plan.seccomp?.install ? `filter "${plan.seccomp.profile}" installed by sbx (mode ${p.seccompMode}, on top of the caller's)` : "unchanged from the caller"}`,
     ...(plan.boundingInert ? [`  bounding set kept, inert (not degraded): ${plan.boundingInert}`] : []),
     ...(plan.umask !== null ? [`  umask: ${umaskText(plan.umask)}`] : []),
     ...(plan.rlimits.length ? [`  rlimits: ${limits(plan.rlimits)}`] : []),

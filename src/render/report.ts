@@ -1,16 +1,18 @@
 // The `--report` document: what was asked, what was applied, what was degraded and why, the
-// seccomp filter, and the final state read back from the kernel. The valibot schema is the
+// seccomp filter, the state read back from the kernel right before execve, and — apart from it,
+// and named as a prediction — the workload's state after execve. The valibot schema is the
 // contract (tests parse real output with it); bump the schema id on breaking changes. `asked` is
 // derived from the option table (options/exec.ts), so every option with a report key is in it.
 import * as v from "valibot";
 import { askedOf, EXEC_OPTIONS, type ExecOptions } from "../options/exec.ts";
-import { CapsReportSchema, toReport } from "../state/report.ts";
+import { CapsReportSchema, type KernelFacts, toReport } from "../state/report.ts";
 import type { ProcessState } from "../state/types.ts";
 import { toText, type ByteString } from "../text/bytes.ts";
 import { DEGRADATION_FINDING, DEGRADATIONS, type Degraded } from "../stepdown/degrade.ts";
 import { STEP_OF } from "../stepdown/exitCodes.ts";
 import type { Op, OpOf } from "../stepdown/ops.ts";
 import type { StepDownPlan } from "../stepdown/plan.ts";
+import { afterExecve } from "../stepdown/execve.ts";
 import { describeOp } from "./dryRun.ts";
 import { rightNames } from "../landlock/access.ts";
 import { UNLIMITED, umaskText } from "../limits/rlimit.ts";
@@ -20,7 +22,23 @@ import type { Observed } from "../stepdown/run.ts";
 const limitJson = (v: bigint): number | string => (v === UNLIMITED ? "unlimited" : v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : String(v));
 const Limit = v.union([v.number(), v.string()]);
 
-export const EXEC_REPORT_SCHEMA = "sbx.exec-report/1";
+export const EXEC_REPORT_SCHEMA = "sbx.exec-report/2";
+
+/** after_execve's basis: sbx cannot read the workload's state, so the block says what it rests on. */
+export const AFTER_EXECVE_BASIS = "predicted from read_back by the kernel's execve rules for a binary without file capabilities or setuid/setgid bits; not read back";
+
+const caps1 = CapsReportSchema.entries;
+/** The workload's state after execve, in read_back's encoding, field for field. */
+const AfterExecveSchema = v.strictObject({
+  basis: v.literal(AFTER_EXECVE_BASIS),
+  uid: caps1.uid,
+  gid: caps1.gid,
+  groups: caps1.groups,
+  caps: caps1.caps,
+  securebits: v.nonNullable(caps1.securebits),
+  no_new_privs: caps1.no_new_privs,
+  seccomp: caps1.seccomp,
+});
 
 const Nullable = v.nullable(v.string());
 const ASKED_AS = { count: v.number(), degradations: v.array(v.picklist(DEGRADATIONS)), list: v.array(v.string()) };
@@ -39,8 +57,17 @@ export const ExecReportSchema = v.strictObject({
   asked: askedSchema(),
   applied: v.array(v.strictObject({ step: v.string(), action: v.string() })),
   degraded: v.array(v.strictObject({ name: v.picklist(DEGRADATIONS), finding_uid: v.string(), reason: v.string() })),
-  /** cleared: reduced as asked; inert: kept, but harmless (not a degradation); reason: why it was kept. */
-  bounding: v.strictObject({ cleared: v.boolean(), inert: v.boolean(), reason: Nullable }),
+  /**
+   * cleared: reduced as asked; inert: kept, but harmless (not a degradation); reason: why it was
+   * kept; probe_before_changes: what PR_CAPBSET_DROP(last_cap+1) answered in preflight, before any
+   * change (droppable, or the errno that refused it).
+   */
+  bounding: v.strictObject({
+    cleared: v.boolean(),
+    inert: v.boolean(),
+    reason: Nullable,
+    probe_before_changes: v.strictObject({ droppable: v.boolean(), errno: Nullable }),
+  }),
   /** The --seccomp filter: where it came from, exactly which program (sha256 of the BPF bytes), whether it is in force. */
   seccomp: v.nullable(
     v.strictObject({
@@ -82,7 +109,15 @@ export const ExecReportSchema = v.strictObject({
       }),
     }),
   ),
-  final: CapsReportSchema,
+  /**
+   * This thread right before execve, as verification read it back (sbx.caps/1), with the filter
+   * installed right after the report is built (its install is verified, or nothing runs; an install
+   * that degrades rebuilds the report without it).
+   * kernel.bounding_set_droppable and bounding_drop_errno are null: nothing probes them there (see buildReport).
+   */
+  read_back: CapsReportSchema,
+  /** The workload's state after execve: a prediction from read_back, never read back (basis says so). */
+  after_execve: AfterExecveSchema,
 });
 
 export type ExecReport = v.InferOutput<typeof ExecReportSchema>;
@@ -101,7 +136,12 @@ export function buildReport(o: ExecOptions, plan: StepDownPlan, ran: readonly Op
   const applied = [...ran.filter(APPLIED), ...(installed ? [seccompOp] : [])];
   // The filter count is known only when the filter lets sbx read it back after the install.
   const counted = installed && seccompOp.after.status.kind === "runs" && state.seccompFilters !== null;
-  const final = installed ? { ...state, seccompMode: 2, seccompFilters: counted ? state.seccompFilters! + 1 : null } : state;
+  const readBack = installed ? { ...state, seccompMode: 2, seccompFilters: counted ? state.seccompFilters! + 1 : null } : state;
+  // The last cap, and no droppability. The only PR_CAPBSET_DROP probe is preflight's, before any
+  // change (bounding.probe_before_changes); probing again here would add a call that verification
+  // does not cross-check, answered for sbx's thread rather than the workload: a root target still
+  // holds CAP_SETPCAP until execve recomputes its sets.
+  const kernel = { lastCap: plan.lastCap, boundingDroppable: null, boundingDropErrno: null };
   const boundingDegraded = degraded.find((d) => d.name === "bounding");
   return {
     schema: EXEC_REPORT_SCHEMA,
@@ -112,6 +152,7 @@ export function buildReport(o: ExecOptions, plan: StepDownPlan, ran: readonly Op
       cleared: plan.boundingInert === null && boundingDegraded === undefined,
       inert: plan.boundingInert !== null,
       reason: plan.boundingInert ?? boundingDegraded?.reason ?? null,
+      probe_before_changes: { droppable: plan.boundingDroppable, errno: plan.boundingDropErrno },
     },
     seccomp: plan.seccomp && {
       profile: plan.seccomp.profile,
@@ -126,8 +167,17 @@ export function buildReport(o: ExecOptions, plan: StepDownPlan, ran: readonly Op
     rlimits: observed.rlimits.map((l) => ({ type: l.name, soft: limitJson(l.soft), hard: limitJson(l.hard) })),
     umask: observed.umask === null ? null : umaskText(observed.umask),
     landlock: plan.landlock && landlockReport(plan, observed),
-    final: toReport(final, { lastCap: plan.lastCap, boundingDroppable: plan.boundingDroppable, boundingDropErrno: plan.boundingDropErrno }),
+    read_back: toReport(readBack, kernel),
+    after_execve: afterExecveReport(readBack, kernel),
   };
+}
+
+/** afterExecve of the state read back, in read_back's encoding (toReport), with the fields a prediction has. */
+function afterExecveReport(readBack: ProcessState, kernel: KernelFacts): ExecReport["after_execve"] {
+  // PR_GET_SECUREBITS answered for this thread, so they are never unknown here.
+  if (readBack.securebits === null) throw new Error("the state read back has no securebits");
+  const { uid, gid, groups, caps, securebits, no_new_privs, seccomp } = toReport({ ...readBack, ...afterExecve({ ...readBack, securebits: readBack.securebits }) }, kernel);
+  return { basis: AFTER_EXECVE_BASIS, uid, gid, groups, caps, securebits: securebits!, no_new_privs, seccomp };
 }
 
 function landlockReport(plan: StepDownPlan, observed: Observed): NonNullable<ExecReport["landlock"]> {

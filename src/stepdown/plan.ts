@@ -31,6 +31,7 @@ import { describe } from "../sys/result.ts";
 import type { ByteString } from "../text/bytes.ts";
 import { listText, quote } from "../text/quote.ts";
 import type { Degradation, Degraded } from "./degrade.ts";
+import { afterExecve, type BeforeExecve, type PredictedState } from "./execve.ts";
 import type { Expected, Op } from "./ops.ts";
 import { Refusal } from "./refusal.ts";
 import type { SeccompFilter, SeccompRequest } from "./seccomp/types.ts";
@@ -43,7 +44,6 @@ const CAP_SETGID = 6;
 const CAP_SETUID = 7;
 const CAP_SETPCAP = 8;
 const CAP_SYS_ADMIN = 21;
-const NOROOT = securebitMask("noroot");
 const KEEP_CAPS = securebitMask("keep_caps");
 
 /** What the caller is, read before planning (by syscalls, cross-checked, on the thread that will exec). */
@@ -101,21 +101,11 @@ export interface PlannedSeccomp extends SeccompFilter {
   allowedBy: "nnp" | "nnp-inherited" | "cap_sys_admin";
 }
 
-/** The workload's state right after execve, as the plan predicts it (non-setuid binary, no file caps). */
-export interface PredictedState {
-  uid: IdSet;
-  gid: IdSet;
-  groups: number[];
-  caps: { inheritable: CapMask; permitted: CapMask; effective: CapMask; bounding: CapMask; ambient: CapMask };
-  securebits: number;
-  noNewPrivs: boolean;
-  seccomp: "unchanged" | "filter";
-}
-
 export interface StepDownPlan {
   ops: Op[];
   identity: ResolvedUser | null;
   workload: Workload;
+  /** The workload's state after execve: afterExecve of the state verification expects. */
   predicted: PredictedState;
   /** Degradations known now (and allowed); the runner may meet others it was allowed to. */
   degraded: Degraded[];
@@ -309,21 +299,21 @@ function planSeccomp(req: SeccompRequest, o: ExecOptions, facts: CallerFacts, ca
   return { ...f, install: req.refusedErrno === null, allowedBy };
 }
 
-function predict(s: ProcessState, identity: ResolvedUser | null, setGroups: number[] | null, caps: CapTarget, securebitsSet: number | null, nnp: boolean, filter: boolean): PredictedState {
-  const uid = identity ? identity.uid : s.uid.effective;
-  const securebits = (securebitsSet ?? s.securebits ?? 0) & ~KEEP_CAPS; // execve clears keep_caps
-  const rootGetsCaps = uid === 0 && (securebits & NOROOT) === 0;
-  const { bounding, inheritable, ambient } = caps;
-  // execve for a binary without file caps: root gets P' = I | B (its implicit file sets are full), others P' = A.
-  const permitted = rootGetsCaps ? inheritable | bounding | ambient : ambient;
+/**
+ * The thread's state right before execve as the plan expects it: what verification compares, with
+ * the sets it leaves unchecked (a root target's permitted and effective) as they stay, and the
+ * filter installed last.
+ */
+function beforeExecve(s: ProcessState, want: Expected, filter: boolean): BeforeExecve {
   return {
-    uid: identity ? all(identity.uid) : { ...s.uid },
-    gid: identity ? all(identity.gid) : { ...s.gid },
-    groups: setGroups ?? [...s.groups],
-    caps: { inheritable, permitted, effective: permitted, bounding, ambient },
-    securebits,
-    noNewPrivs: nnp || s.noNewPrivs,
-    seccomp: filter ? "filter" : "unchanged",
+    uid: want.uid,
+    gid: want.gid,
+    groups: want.groups,
+    caps: { inheritable: want.inheritable, permitted: want.permitted ?? s.caps.permitted, effective: want.effective ?? s.caps.effective, bounding: want.bounding, ambient: want.ambient },
+    securebits: want.securebits,
+    noNewPrivs: want.noNewPrivs,
+    seccompMode: filter ? 2 : s.seccompMode,
+    seccompFilters: filter && s.seccompFilters !== null ? s.seccompFilters + 1 : s.seccompFilters,
   };
 }
 
@@ -429,7 +419,6 @@ export function planStepDown({ options: o, facts: f, identity, workload, fds, se
   if (o.workdir !== undefined) ops.push({ kind: "chdir", dir: o.workdir });
   if (o.nnp) ops.push({ kind: "nnp", degradable: allowDegraded.has("nnp") });
 
-  const predicted = predict(s, identity, setGroups, caps, securebits, o.nnp, sc?.install ?? false);
   const finalUid = identity ? all(identity.uid) : s.uid;
   const finalGid = identity ? all(identity.gid) : s.gid;
   const nonZero = (x: IdSet) => [...ids3(x), x.fs].every((n) => n !== 0);
@@ -451,6 +440,7 @@ export function planStepDown({ options: o, facts: f, identity, workload, fds, se
     regain: { uid: nonZero(finalUid) && !hasCap(effective, CAP_SETUID), gid: nonZero(finalUid) && nonZero(finalGid) && !hasCap(effective, CAP_SETGID) },
   };
   ops.push({ kind: "verify", expected });
+  const predicted = afterExecve(beforeExecve(s, expected, sc?.install ?? false));
   ops.push({ kind: "lookup", command: workload.command, path: workload.path });
   if (limits) ops.push({ kind: "rlimits", limits: limits.set });
   if (umask !== null) ops.push({ kind: "umask", mask: umask, statusFd: fds.status });

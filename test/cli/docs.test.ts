@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DANGEROUS_CAPS } from "../../src/caps/names.ts";
 import { FactsSchema } from "../../src/doctor/schema.ts";
+import { EXEC_REPORT_SCHEMA, ExecReportSchema } from "../../src/render/report.ts";
 import { STEP_EXIT } from "../../src/stepdown/exitCodes.ts";
 import { outerFilter } from "../support/outerFilter.ts";
 import { capsh } from "../support/privileged.ts";
@@ -168,4 +169,10 @@ test("sbx doctor --help names every exit code docs/doctor.md lists", () => {
   const codes = [...doc("docs/doctor.md").split("## Exit status")[1]!.split("\n## ")[0]!.matchAll(/^\| (\d+) \|/gm)].map((m) => m[1]!);
   expect(codes.length).toBeGreaterThan(3);
   expect(codes.filter((c) => !new RegExp(`\\b${c} (when|for)\\b`).test(help))).toEqual([]);
+});
+
+test("docs/exec.md lists the report's top-level keys, each once and in the schema's order", () => {
+  const section = doc("docs/exec.md").split(`## The report (\`${EXEC_REPORT_SCHEMA}\`)`)[1]!.split("\n## ")[0]!;
+  const listed = [...section.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]!);
+  expect(listed).toEqual(Object.keys(ExecReportSchema.entries));
 });

@@ -315,8 +315,9 @@ describe.skipIf(!HAVE_RUNC)("sbx in runc containers", () => {
     const rep = r.report();
     expect(rep.degraded).toEqual([]);
     expect(rep.bounding).toMatchObject({ cleared: false, inert: true });
-    expect(rep.final.caps.bounding.hex).toBe("00000000a80425fb");
-    expect(rep.final.no_new_privs).toBe(true);
+    expect(rep.after_execve.caps.bounding.hex).toBe("00000000a80425fb");
+    expect(rep.after_execve.caps.permitted.hex).toBe("0000000000000000");
+    expect(rep.after_execve.no_new_privs).toBe(true);
   });
 
   test("6. rootless runc (runner 65534 → container root, app → a subordinate uid via newuidmap): the full step-down", () => {

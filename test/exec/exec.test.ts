@@ -88,14 +88,15 @@ describe("root → user, the default path", () => {
     expect(r.st.CapPrm).toBe("0000000000000400");
   });
 
-  test("--report writes the sbx.exec-report/1 document with the final state", () => {
+  test("--report writes the sbx.exec-report/2 document: the state read back, the workload's predicted", () => {
     const file = fresh("report");
     const r = sbx(["exec", "--user", "nobody", "--report", file, "--", "true"]);
     expect(r.code).toBe(0);
     const rep = v.parse(ExecReportSchema, JSON.parse(readFileSync(file, "utf8")));
-    expect(rep.final.uid.effective).toBe(65534);
-    expect(rep.final.caps.bounding.hex).toBe(ZERO);
-    expect(rep.final.no_new_privs).toBe(true);
+    expect(rep.read_back.uid.effective).toBe(65534);
+    expect(rep.read_back.caps.bounding.hex).toBe(ZERO);
+    expect(rep.read_back.no_new_privs).toBe(true);
+    expect(rep.after_execve.uid.effective).toBe(65534);
     expect(rep.degraded).toEqual([]);
     expect(rep.exec.path).toBe("/usr/bin/true");
   });
@@ -146,8 +147,9 @@ describe("degraded lanes: refused by default, named and reported when allowed", 
     expect(refused.stderr).toContain("CAP_SETPCAP");
     expect(refused.stderr).toContain("residual CapBnd=000001fffefffeff");
     expect(refused.stderr).toContain("--allow-degraded bounding");
-    expect(rep.final.caps.bounding.hex).toBe("000001fffefffeff");
-    expect(rep.final.no_new_privs).toBe(true);
+    expect(rep.read_back.caps.bounding.hex).toBe("000001fffefffeff");
+    expect(rep.read_back.no_new_privs).toBe(true);
+    expect(rep.bounding.probe_before_changes).toEqual({ droppable: false, errno: "EPERM" });
   });
 
   test("(b) PR_CAPBSET_DROP → EPERM although CAP_SETPCAP is present (outer seccomp filter, as AppArmor does)", () => {
@@ -191,7 +193,8 @@ describe("degraded lanes: refused by default, named and reported when allowed", 
     expectNoCaps(r.st);
     expect(r.st.NoNewPrivs).toBe("1");
     const rep = v.parse(ExecReportSchema, JSON.parse(readFileSync(report, "utf8")));
-    expect(rep.bounding).toEqual({ cleared: true, inert: false, reason: null });
+    // Nothing was left to drop, so a refused probe (no CAP_SETPCAP) did not matter.
+    expect(rep.bounding).toEqual({ cleared: true, inert: false, reason: null, probe_before_changes: { droppable: false, errno: "EPERM" } });
     expect(rep.applied.map((a) => a.step)).not.toContain("uid");
   });
 
@@ -217,7 +220,7 @@ describe("degraded lanes: refused by default, named and reported when allowed", 
     expect(rep.degraded).toEqual([]);
     expect(rep.bounding).toMatchObject({ cleared: false, inert: true });
     expect(rep.bounding.reason).toContain("no CAP_SETPCAP");
-    expect(rep.final.caps.bounding.hex).toBe(full);
+    expect(rep.after_execve.caps.bounding.hex).toBe(full);
     const dry = sbx(["exec", "--user", "1000:1000", "--dry-run", "--", "true"], { via: asApp });
     expect(dry.code).toBe(0);
     expect(dry.stderr).toBe("");

@@ -16,7 +16,7 @@ const lane = (args: string[], via: string[] = []) => laneIn(fresh, args, via);
 const NOBODY = "65534\t65534\t65534\t65534";
 
 describe("--report-fd", () => {
-  test("the report goes to the open fd as one sbx.exec-report/1 document; the fd does not reach the workload", () => {
+  test("the report goes to the open fd as one sbx.exec-report/2 document; the fd does not reach the workload", () => {
     const file = fresh("report");
     const r = run(["sh", "-c", `exec 7>${file}; exec ${SBX} exec --report-fd 7 --user nobody -- sh -c 'ls -m /proc/$$/fd; :'`]);
     expect(r.stderr).toBe("");
@@ -25,9 +25,9 @@ describe("--report-fd", () => {
     const text = readFileSync(file, "utf8");
     expect(text.endsWith("}\n")).toBe(true);
     const rep = v.parse(ExecReportSchema, JSON.parse(text));
-    expect(rep.final.uid).toEqual({ real: 65534, effective: 65534, saved: 65534, fs: 65534 });
-    expect(rep.final.caps.bounding.hex).toBe(ZERO);
-    expect(rep.bounding).toEqual({ cleared: true, inert: false, reason: null });
+    expect(rep.read_back.uid).toEqual({ real: 65534, effective: 65534, saved: 65534, fs: 65534 });
+    expect(rep.read_back.caps.bounding.hex).toBe(ZERO);
+    expect(rep.bounding).toEqual({ cleared: true, inert: false, reason: null, probe_before_changes: { droppable: true, errno: null } });
     expect(rep.exec).toEqual({ path: run(["sh", "-c", "command -v sh"]).stdout.trim(), argv: ["sh", "-c", "ls -m /proc/$$/fd; :"] });
   });
 

@@ -209,7 +209,7 @@ describe("T-F5: sbx started with fds 0-2 closed", () => {
     expect(r.code).toBe(0);
     expect(readFileSync(out, "utf8")).toBe("/dev/null\n/dev/null\n/dev/null\n0, 1, 2\n");
     const rep = v.parse(ExecReportSchema, JSON.parse(readFileSync(report, "utf8")));
-    expect(rep.final.uid.effective).toBe(65534);
+    expect(rep.read_back.uid.effective).toBe(65534);
     expect(rep.degraded).toEqual([]);
   });
 });

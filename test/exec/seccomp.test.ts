@@ -109,7 +109,8 @@ describe("the filter is in force on the workload, installed last", () => {
     ]);
     const compiled = new Uint8Array(Bun.spawnSync([SBX, "seccomp", "compile", file]).stdout); // built for no caps, as nobody has
     expect(report(rep).seccomp).toEqual({ profile: file, source: "json", sha256: sha256(compiled), instructions: compiled.length / 8, flags: 0, warnings: [], installed: true });
-    expect(report(rep).final.seccomp).toEqual({ mode: "filter", filters: OUTER + 1 });
+    expect(report(rep).read_back.seccomp).toEqual({ mode: "filter", filters: OUTER + 1 });
+    expect(report(rep).after_execve.seccomp).toEqual({ mode: "filter", filters: OUTER + 1 });
   });
 
   test("a .bpf made by sbx seccomp compile is installed as it is", () => {
@@ -211,7 +212,7 @@ describe("--allow-degraded seccomp: reached for real under an outer filter", () 
     const r = report(rep);
     expect(r.degraded.map((d) => [d.name, d.finding_uid])).toEqual([["seccomp", "seccomp-filter-not-installed"]]);
     expect(r.seccomp).toMatchObject({ profile: "default", source: "builtin", installed: false });
-    expect(r.final.uid.effective).toBe(65534);
+    expect(r.read_back.uid.effective).toBe(65534);
   });
 });
 

@@ -46,7 +46,7 @@ describe("planning --seccomp", () => {
     const p = plan(["--user", "app"]);
     expect(kinds(p).slice(-6)).toEqual(["nnp", "verify", "lookup", "seccomp", "resetSignals", "execve"]);
     expect(p.seccomp).toMatchObject({ install: true, allowedBy: "nnp" });
-    expect(p.predicted.seccomp).toBe("filter");
+    expect([p.predicted.seccompMode, p.predicted.seccompFilters]).toEqual([2, 2]); // on top of the caller's 1
     const text = describeOp(opOf(p, "seccomp")!, p);
     expect(text).toContain(`no_new_privs set first, step ${kinds(p).indexOf("nnp") + 1}`);
     expect(text).toContain("Seccomp_filters 1 → 2");
@@ -70,7 +70,7 @@ describe("planning --seccomp", () => {
     expect(r.message).toEndWith("accept with --allow-degraded seccomp");
     const p = plan(["--user", "app", "--allow-degraded", "seccomp"], { refusedErrno: 38 });
     expect(p.seccomp!.install).toBe(false);
-    expect(p.predicted.seccomp).toBe("unchanged");
+    expect([p.predicted.seccompMode, p.predicted.seccompFilters]).toEqual([0, 1]); // the caller's
     expect(p.degraded.map((d) => d.name)).toEqual(["seccomp"]);
     // The kernel's status shows a Seccomp: line, so the ENOSYS came from an emulator in between.
     expect(p.degraded[0]!.reason).toContain("ENOSYS: the kernel has seccomp (/proc/thread-self/status shows Seccomp:), so sbx runs under an emulator such as qemu-user");

@@ -3,7 +3,7 @@
 // compiler and interpreter, which prepare.ts in this folder loads only when a filter is asked for.
 import type { CapMask } from "../../caps/mask.ts";
 import type { Errno } from "../../sys/errno.ts";
-import type { PredictedState } from "../plan.ts";
+import type { PredictedState } from "../execve.ts";
 
 /** A compiled filter, ready to install, and what the report says about it. */
 export interface SeccompFilter {
