@@ -82,7 +82,7 @@ export const EXEC_OPTIONS = {
   },
   seccomp: { value: "PROFILE", schema: nonEmpty, report: "seccomp", env: "SBX_SECCOMP", help: "Install this seccomp filter last, right before execve: a built-in (default, sandbox), FILE.json or FILE.bpf" },
   seccompLenient: { report: "seccomp_lenient", help: "Skip syscall names no architecture has, with a warning, instead of refusing the profile" },
-  dryRun: { help: "Print the plan and the predicted final state; change nothing" },
+  dryRun: { help: "Print the plan and the predicted state after execve; change nothing" },
   report: { value: "FILE", schema: nonEmpty, help: "Write the JSON report here just before exec (created 0600; no links followed)" },
   reportFd: { value: "N", schema: count(2 ** 31 - 1), help: "Write the JSON report to this open fd just before exec" },
   logFormat: { value: "FORMAT", schema: choice(["text", "ocsf"] as const), env: "SBX_LOG_FORMAT", help: "text (default) or ocsf: also emit OCSF Detection Finding lines on stderr" },
