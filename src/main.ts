@@ -3,12 +3,14 @@
 // as the runtime decoded them. Commands are imported only when named: start-up cost sits in front
 // of every container start. Nothing thrown may reach the runtime's own handler (a stack trace,
 // exit 1): whatever escapes is one line and an "internal error" exit code.
+import { mark } from "./phases.ts";
 import { Environment } from "./identity/env.ts";
 import { runtimeHookMessage, runtimeHookVariable } from "./runtimeEnv.ts";
 import { rawArgv, rawEnviron } from "./sys/args.ts";
 import { exit, writeStderr } from "./sys/process.ts";
 import { toText } from "./text/bytes.ts";
 
+mark("main");
 const argv = rawArgv();
 const environ = rawEnviron();
 const env = Environment.fromBlock(environ);

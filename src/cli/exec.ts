@@ -23,6 +23,7 @@ import { type Failure, runStepDown } from "../stepdown/run.ts";
 import { exit, writeStderr, writeText } from "../sys/process.ts";
 import { describe } from "../sys/result.ts";
 import type { ByteString } from "../text/bytes.ts";
+import { mark } from "../phases.ts";
 import { command } from "./command.ts";
 import { helpText } from "./help.ts";
 
@@ -93,9 +94,11 @@ export function parseExecWords(words: readonly ByteString[]): ExecOptions | null
 }
 
 async function runExec(words: readonly ByteString[], env: Environment): Promise<void> {
+  mark("loaded");
   let o: ExecOptions;
   try {
     const parsed = parseExecWords(words);
+    mark("parsed");
     if (parsed === null) {
       const text = await helpText(execCommand, "sbx exec", { noColor: env.get("NO_COLOR") !== undefined });
       if (!writeText(1, text).ok) exit(STEP_EXIT.report);
@@ -124,6 +127,7 @@ async function runExec(words: readonly ByteString[], env: Environment): Promise<
   // The report module (and its valibot schemas) loads only when a report was asked for.
   const report = plan.ops.some((op) => op.kind === "renderReport") ? (await import("../render/report.ts")).buildReport : null;
   const encoder = new TextEncoder();
+  mark("ready");
   const targetUid = plan.identity ? plan.identity.uid : facts.state.uid.effective;
   return runStepDown(
     plan,
