@@ -27,6 +27,9 @@ try {
     exit(asGosu ? 1 : execing ? 200 : 2);
   } else if (asGosu) {
     await (await import("./gosu/main.ts")).runGosu(self, words, environ, env);
+  } else if (execing) {
+    // What runCli does for "exec", without loading the dispatcher, its help renderer and logger.
+    await (await import("./cli/exec.ts")).execCommand.runWords!(words.slice(1), env);
   } else {
     await (await import("./cli/dispatch.ts")).runCli(words, env);
   }

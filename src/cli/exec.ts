@@ -9,7 +9,6 @@ import { UserDbError } from "../identity/userdb.ts";
 import { EXEC_OPTIONS, type ExecOptions, type ExecValues, execOptions } from "../options/exec.ts";
 import { flagName, parseValues, type RawValues, UsageError } from "../options/option.ts";
 import { tokenize } from "../options/tokenize.ts";
-import { formatPlan } from "../render/dryRun.ts";
 import { type Line, failureLine, findingOf, lookupStep } from "../render/messages.ts";
 import { detectionFinding, type Finding } from "../render/ocsf.ts";
 import type { Degraded } from "../stepdown/degrade.ts";
@@ -25,7 +24,6 @@ import { describe } from "../sys/result.ts";
 import type { ByteString } from "../text/bytes.ts";
 import { mark } from "../phases.ts";
 import { command } from "./command.ts";
-import { helpText } from "./help.ts";
 
 export const EXEC_SAY: Vocabulary = {
   option: (key, value) => `--${flagName(key)}${value === undefined ? "" : ` ${value}`}`,
@@ -100,6 +98,7 @@ async function runExec(words: readonly ByteString[], env: Environment): Promise<
     const parsed = parseExecWords(words);
     mark("parsed");
     if (parsed === null) {
+      const { helpText } = await import("./help.ts");
       const text = await helpText(execCommand, "sbx exec", { noColor: env.get("NO_COLOR") !== undefined });
       if (!writeText(1, text).ok) exit(STEP_EXIT.report);
       return exit(0);
@@ -118,6 +117,7 @@ async function runExec(words: readonly ByteString[], env: Environment): Promise<
   const { plan, facts, statusFd, execPath } = prepared;
   for (const w of plan.seccomp?.warnings ?? []) voice.warn(`--seccomp ${plan.seccomp!.profile}: ${w}`);
   if (o.dryRun) {
+    const { formatPlan } = await import("../render/dryRun.ts");
     const out = writeText(1, formatPlan(plan, execPath));
     if (!out.ok) return voice.line({ step: "report", message: `cannot write the plan: ${describe(out)}`, finding: findingOf("report") });
     for (const d of plan.degraded) voice.warn(`would run DEGRADED (${d.name}): ${d.reason}`);
