@@ -16,6 +16,9 @@
 // evaluation of the code behind it (all of it is still loaded, and every builtin it imports is
 // loaded at every start); with chunks, a chunk and what it imports load only when that import runs.
 //
+// The built-in seccomp profiles are embedded compiled (src/seccomp/builtin/compiled/): the build
+// first checks that the committed tables are byte-identical to what the compiler produces now.
+//
 // --compile-jit-policy=100 makes JavaScriptCore's JIT 100 times more reluctant to tier up: sbx runs
 // its code once and execs, so JIT work at start (a background compiler thread competing for the
 // CPU, then installing code) never pays off; it cost about 2 ms of every `sbx exec`.
@@ -23,6 +26,7 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync
 import { dirname, join, resolve } from "node:path";
 import { $ } from "bun";
 import { checkElf, type ElfFacts } from "./elf.ts";
+import { checkCompiledBuiltins } from "./gen-seccomp-builtins.ts";
 
 // bun build runs here with the entry as "src/main.ts", whatever the caller's directory.
 const ROOT = resolve(import.meta.dir, "..");
@@ -56,8 +60,13 @@ export function compileFlags(target: string, phases = false): string[] {
 }
 
 /** Builds, patches and checks one executable; returns the ELF facts of what it wrote. */
+let builtinsChecked = false;
+
 export async function build(options: BuildOptions): Promise<ElfFacts> {
   const { outfile } = options;
+  // The built-in seccomp programs go into the binary as compiled tables: never stale ones.
+  if (!builtinsChecked) checkCompiledBuiltins();
+  builtinsChecked = true;
   mkdirSync(dirname(outfile), { recursive: true });
   // Built and patched in a fresh directory under the fixed name "sbx", then renamed: Bun embeds
   // the --outfile name, so the same name gives the same bytes whatever the final path; a running
