@@ -27,6 +27,10 @@ try {
     exit(asGosu ? 1 : execing ? 200 : 2);
   } else if (asGosu) {
     await (await import("./gosu/main.ts")).runGosu(self, words, environ, env);
+  } else if (words[0] === "--version" || words[0] === "-V") {
+    // What runCli does for a first word of --version, without loading the dispatcher.
+    const [{ versionLine }, { print }] = await Promise.all([import("./version.ts"), import("./cli/output.ts")]);
+    print(versionLine() + "\n");
   } else if (execing) {
     // What runCli does for "exec", without loading the dispatcher, its help renderer and logger.
     await (await import("./cli/exec.ts")).execCommand.runWords!(words.slice(1), env);

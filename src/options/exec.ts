@@ -1,5 +1,5 @@
 // `sbx exec`'s options: the one definition of each. The --help text, the tokenizer's grammar, the
-// valibot validation, the report's `asked` and gosu mode's SBX_* variables all come from this table.
+// value schemas, the report's `asked` and gosu mode's SBX_* variables all come from this table.
 import { DEGRADATIONS, type Degradation } from "../stepdown/degrade.ts";
 import { parseSignal } from "../sys/signals.ts";
 import { type ByteString, toText } from "../text/bytes.ts";

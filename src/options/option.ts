@@ -1,8 +1,9 @@
 // One table per command, one grammar. Each option is defined once — name, value, help, how its
-// value is validated (a valibot schema), where the exec report shows it, and its SBX_* name in
-// gosu mode — and everything else is derived from the table: the tokenizer (tokenize.ts), the
-// validated values (parseValues), --help (cli/help.ts), the report's `asked`, gosu's variables.
-import * as v from "valibot";
+// value is validated (a value schema: a function from the raw text to the value, throwing a
+// UsageError that names the option), where the exec report shows it, and its SBX_* name in gosu
+// mode — and everything else is derived from the table: the tokenizer (tokenize.ts), the validated
+// values (parseValues), --help (cli/help.ts), the report's `asked`, gosu's variables. Plain
+// functions, not a validation library: this runs in front of every step-down.
 import type { ByteString } from "../text/bytes.ts";
 import { quote } from "../text/quote.ts";
 
@@ -12,7 +13,7 @@ export class UsageError extends Error {
 }
 
 /** A schema from the option's raw text to its value; `shown` is how the option was named (--user, SBX_CAPS). */
-export type ValueSchema<T = unknown> = (shown: string) => v.GenericSchema<ByteString, T>;
+export type ValueSchema<T = unknown> = (shown: string) => (text: ByteString) => T;
 
 export interface OptionDef {
   /** One-letter alias: "u" for -u. */
@@ -53,47 +54,33 @@ export function parseValues<T extends OptionTable>(table: T, raw: RawValues, sho
     if (given === undefined) return [];
     if (given === true) return [[key, true]];
     if (!def.schema) throw new Error(`option table: ${key} has a value but no schema`);
-    const schema = def.schema(shown(key));
-    return [[key, def.repeatable ? given.map((g) => run(schema, g)) : run(schema, given[0]!)]];
+    const parse = def.schema(shown(key));
+    return [[key, def.repeatable ? given.map((g) => parse(g)) : parse(given[0]!)]];
   });
   return Object.fromEntries(entries) as OptionValues<T>;
 }
 
-function run<T>(schema: v.GenericSchema<ByteString, T>, input: ByteString): T {
-  const r = v.safeParse(schema, input);
-  if (!r.success) throw new UsageError(r.issues[0]!.message);
-  return r.output;
-}
-
 // Value schemas. Messages quote the value (one line, escaped) and name the option as given.
 
-export const anyText: ValueSchema<ByteString> = () => v.string();
+export const anyText: ValueSchema<ByteString> = () => (text) => text;
 
-export const nonEmpty: ValueSchema<ByteString> = (shown) => v.pipe(v.string(), v.nonEmpty(`${shown} needs a value`));
+export const nonEmpty: ValueSchema<ByteString> = (shown) => (text) => {
+  if (text === "") throw new UsageError(`${shown} needs a value`);
+  return text;
+};
 
 /** A decimal count or fd number: digits only (no "3x", "-1", "0x3"), at most `max`. */
-export const count = (max: number): ValueSchema<number> => (shown) =>
-  v.pipe(
-    v.string(),
-    v.regex(/^\d{1,10}$/, (i) => `${shown} needs a number, not ${quote(String(i.input))}`),
-    v.transform(Number),
-    v.maxValue(max, `${shown} is at most ${max}`),
-  );
+export const count = (max: number): ValueSchema<number> => (shown) => (text) => {
+  if (!/^\d{1,10}$/.test(text)) throw new UsageError(`${shown} needs a number, not ${quote(text)}`);
+  const n = Number(text);
+  if (n > max) throw new UsageError(`${shown} is at most ${max}`);
+  return n;
+};
 
-export const choice = <const C extends readonly string[]>(choices: C): ValueSchema<C[number]> => (shown) =>
-  v.picklist(choices, (i) => `${shown} must be ${choices.join(" or ")}, not ${quote(String(i.input))}`);
+export const choice = <const C extends readonly string[]>(choices: C): ValueSchema<C[number]> => (shown) => (text) => {
+  if (!choices.includes(text)) throw new UsageError(`${shown} must be ${choices.join(" or ")}, not ${quote(text)}`);
+  return text as C[number];
+};
 
-/** A value parsed by a domain function that throws a message-bearing error for bad input. */
-export const parsedBy = <T>(parse: (text: ByteString, shown: string) => T): ValueSchema<T> => (shown) =>
-  v.pipe(
-    v.string(),
-    v.rawTransform(({ dataset, addIssue, NEVER }) => {
-      try {
-        return parse(dataset.value, shown);
-      } catch (e) {
-        if (!(e instanceof UsageError)) throw e;
-        addIssue({ message: e.message });
-        return NEVER;
-      }
-    }),
-  );
+/** A value parsed by a domain function that throws a UsageError (its message) for bad input. */
+export const parsedBy = <T>(parse: (text: ByteString, shown: string) => T): ValueSchema<T> => (shown) => (text) => parse(text, shown);
