@@ -38,8 +38,12 @@ async function main() {
   writeFileSync(join(work, "floor.ts"), "process.exit(0);\n");
   const floor = join(work, "floor");
   const phased = join(work, "sbx-phases");
+  const floorPhased = join(work, "floor-phases");
+  // The floor with sbx's first mark: when its first statement runs (src/phases.ts marks "start").
+  writeFileSync(join(work, "floor-phases.ts"), `import { flushMarks } from ${JSON.stringify(join(ROOT, "src/phases.ts"))};\nflushMarks((line) => console.error(line));\nprocess.exit(0);\n`);
   await build({ target, outfile: floor, entry: join(work, "floor.ts") });
   await build({ target, outfile: phased, phases: true });
+  await build({ target, outfile: floorPhased, entry: join(work, "floor-phases.ts"), phases: true });
   const gosuLink = join(work, "gosu");
   symlinkSync(SBX, gosuLink);
 
@@ -86,7 +90,7 @@ async function main() {
     );
   }
   console.log("");
-  phases(phased, floor);
+  phases(phased, floor, floorPhased);
 }
 
 /** Largest peak RSS of a few runs, from GNU time's %M (KiB); null when /usr/bin/time is missing. */
@@ -106,7 +110,7 @@ function peakRss(cmd: string[]): number | null {
  * time from its mark to the next one, medians over the runs; "runtime start to first statement"
  * is from just before the spawn to sbx's first statement, the floor's whole run beside it.
  */
-function phases(phased: string, floor: string) {
+function phases(phased: string, floor: string, floorPhased: string) {
   const PHASES: [string, string, string][] = [
     ["runtime start to first statement", "spawn", "start"],
     ["module loading: entry chunk", "start", "main"],
@@ -123,8 +127,10 @@ function phases(phased: string, floor: string) {
     ["lookup, report, seccomp install", "verified", "signals"],
     ["signals, execve buffers", "signals", "execve"],
     ["execve to exit", "execve", "exit"],
+    ["whole run", "spawn", "exit"],
   ];
   const variants: Record<string, string[]> = {
+    floor: [floorPhased],
     "sbx exec": [phased, "exec", "--user", "nobody", "--", "true"],
     "--seccomp default": [phased, "exec", "--user", "nobody", "--seccomp", "default", "--", "true"],
   };
@@ -149,8 +155,9 @@ function phases(phased: string, floor: string) {
     floorWall.push(performance.now() - t0);
   }
   const names = Object.keys(variants);
-  console.log(`per-phase breakdown (instrumented build, medians of ${PHASE_RUNS} runs, ms); the floor's whole run: ${median(floorWall).toFixed(2)} ms`);
+  console.log(`per-phase breakdown (instrumented builds, medians of ${PHASE_RUNS} runs, ms; the floor's whole run: ${median(floorWall).toFixed(2)} ms)`);
   console.log(`${"phase".padEnd(40)} ${names.map((n) => n.padStart(18)).join(" ")}`);
+  // The floor has one mark, its first statement: it shows what sbx's own code starts from.
   PHASES.forEach(([label], p) => {
     const cells = names.map((n) => {
       const v = rows[n]!.map((r) => r[p]!).filter((x) => !Number.isNaN(x));
