@@ -3,9 +3,8 @@
 // raw argv/environ reads are even loaded: what it checks first is decided the same from the
 // runtime's decoded argv and environment (the words compared are ASCII, and a BUN_JSC_* name stays
 // one when decoded), and anything else, a BUN_JSC_* variable included, goes the full way.
-import { mark } from "./phases.ts";
+import "./phases.ts"; // first: its top-level mark is the first statement of sbx (the bench's phases)
 
-mark("main");
 const argv0 = process.argv0;
 const first = process.argv[2];
 const plainVersion =

@@ -39,7 +39,11 @@ export interface UserDb {
 export function parsePasswd(text: ByteString): PasswdEntry[] {
   const out: PasswdEntry[] = [];
   for (const fields of records(text)) {
-    const [name = "", , uidText = "", gidText = "", , home = "", shell = ""] = fields;
+    const name = fields[0] ?? "";
+    const uidText = fields[2] ?? "";
+    const gidText = fields[3] ?? "";
+    const home = fields[5] ?? "";
+    const shell = fields[6] ?? "";
     const uid = parseId(uidText);
     const gid = parseId(gidText);
     if (name === "" || uid === undefined || gid === undefined) continue;
@@ -52,10 +56,14 @@ export function parsePasswd(text: ByteString): PasswdEntry[] {
 export function parseGroup(text: ByteString): GroupEntry[] {
   const out: GroupEntry[] = [];
   for (const fields of records(text)) {
-    const [name = "", , gidText = "", memberText = ""] = fields;
+    const name = fields[0] ?? "";
+    const gidText = fields[2] ?? "";
+    const memberText = fields[3] ?? "";
     const gid = parseId(gidText);
     if (name === "" || gid === undefined) continue;
-    out.push({ name, gid, members: memberText.split(",").filter((m) => m !== "") });
+    const members: ByteString[] = [];
+    for (const m of memberText.split(",")) if (m !== "") members.push(m);
+    out.push({ name, gid, members });
   }
   return out;
 }
@@ -94,10 +102,13 @@ function trimSpace(line: ByteString): ByteString {
   return start === 0 && end === line.length ? line : line.slice(start, end);
 }
 
-function* records(text: ByteString): Generator<ByteString[]> {
+/** The lines that are entries, each split into its fields. */
+function records(text: ByteString): ByteString[][] {
+  const out: ByteString[][] = [];
   for (const raw of text.split("\n")) {
     const line = trimSpace(raw);
     if (line === "" || line.startsWith("#") || line.startsWith("+") || line.startsWith("-")) continue;
-    yield line.split(":");
+    out.push(line.split(":"));
   }
+  return out;
 }

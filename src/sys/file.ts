@@ -50,7 +50,9 @@ function statx(dirfd: number, path: ByteString, flags: number, call: () => strin
   const r = Number(libc.syscall(SYS.statx, dirfd, ptr(cstr(path)), flags, STATX_BASIC_STATS, ptr(buf)));
   if (r < 0) return fail(errno(), call());
   const d = new DataView(buf.buffer);
-  return ok({ mode: d.getUint16(28, true), uid: d.getUint32(20, true), gid: d.getUint32(24, true), nlink: d.getUint32(16, true), size: Number(d.getBigUint64(40, true)) });
+  // stx_size as two words: the same number Number(getBigUint64) gives, without a BigInt.
+  const size = d.getUint32(44, true) * 2 ** 32 + d.getUint32(40, true);
+  return ok({ mode: d.getUint16(28, true), uid: d.getUint32(20, true), gid: d.getUint32(24, true), nlink: d.getUint32(16, true), size });
 }
 
 /** stat(2): follows symlinks. */

@@ -21,6 +21,10 @@ export function fromBytes(bytes: Uint8Array): ByteString {
 /** One character per byte → bytes. A character above 255 (text, not bytes) is a bug in the caller. */
 export function toBytes(s: ByteString, extra = 0): Uint8Array {
   const out = new Uint8Array(s.length + extra);
+  // All ASCII (paths, names, most environments): UTF-8 is the same bytes, and encodeInto is native.
+  const { read, written } = encoder.encodeInto(s, out);
+  if (read === s.length && written === s.length) return out;
+  out.fill(0, s.length); // what encodeInto wrote past the string (the NUL of cBytes)
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c > 0xff) throw new Error(`not a byte string: character ${c} at ${i}`);
