@@ -114,6 +114,7 @@ export async function prepare(o: ExecOptions, env: Environment, front: Front): P
     });
   }
   mark("seccomp-ready");
-  const plan = planStepDown({ ...input, fds: { status: statusFd, report }, seccomp });
+  // Without a report and a filter the input is the draft's: planning is pure, so that is the plan.
+  const plan = report === null && seccomp === null ? draft : planStepDown({ ...input, fds: { status: statusFd, report }, seccomp });
   return { plan, facts, statusFd, execPath: toText(execPath) };
 }
