@@ -113,8 +113,9 @@ function peakRss(cmd: string[]): number | null {
 function phases(phased: string, floor: string, floorPhased: string) {
   const PHASES: [string, string, string][] = [
     ["runtime start to first statement", "spawn", "start"],
-    ["module loading: entry chunk", "start", "main"],
-    ["module loading: command chunk", "main", "loaded"],
+    ["module loading: entry chunk (libc)", "start", "main"],
+    ["argv and environment (raw)", "main", "args"],
+    ["module loading: command chunk", "args", "loaded"],
     ["argument parsing", "loaded", "parsed"],
     ["preflight (own state, probes)", "parsed", "preflight"],
     ["passwd/group", "preflight", "users"],

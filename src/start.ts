@@ -15,6 +15,7 @@ mark("main");
 const argv = rawArgv();
 const environ = rawEnviron();
 const env = Environment.fromBlock(environ);
+mark("args");
 const self = argv[0] ?? "sbx";
 const asGosu = self.slice(self.lastIndexOf("/") + 1) === "gosu";
 const words = argv.slice(1);

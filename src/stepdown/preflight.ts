@@ -104,9 +104,11 @@ export function preflight(env: Environment, preserveFds: number, say: Vocabulary
   const moved = moveCloexecAbove(opened.value, 3 + keep);
   if (!moved.ok) throw new Refusal("preflight", `cannot move the /proc/thread-self/status fd: ${describe(moved)}`);
   const read = statusReader(moved.value);
-  const state = readSelfState(lastCap.value, read);
+  // The text readSelfState read is the one the line checks below look at: no second read.
+  let text: ReturnType<typeof read> | undefined;
+  const state = readSelfState(lastCap.value, () => (text = read()));
   if (!state.ok) throw new Refusal("preflight", state.problem);
-  const text = read();
+  text ??= read();
   return {
     statusFd: moved.value,
     facts: {
