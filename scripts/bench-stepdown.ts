@@ -6,24 +6,27 @@
 // parent's RSS as its starting maximum, so Bun's own resource usage over-reports small programs).
 // Then a per-phase breakdown of `sbx exec` from a build with phase marks (src/phases.ts).
 // Not a test: no threshold, nothing fails on machine noise.
-//   bun run scripts/bench-stepdown.ts [--rounds N] [--phase-runs N]   (as root; dist/sbx built)
+//   bun run scripts/bench-stepdown.ts [--rounds N] [--phase-runs N] [--sbx PATH]
+// as root, with dist/sbx built (--sbx times another build of sbx instead, e.g. an older one; the
+// per-phase breakdown always comes from the sources here).
 import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "./build.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
-const SBX = join(ROOT, "dist/sbx");
-const flag = (name: string, fallback: number) => {
+const option = (name: string) => {
   const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  return i > 0 ? process.argv[i + 1] : undefined;
 };
+const flag = (name: string, fallback: number) => Number(option(name) ?? fallback);
+const SBX = resolve(option("--sbx") ?? join(ROOT, "dist/sbx"));
 const ROUNDS = flag("--rounds", 100);
 const WARMUP = 5;
 const PHASE_RUNS = flag("--phase-runs", 60);
 const RSS_RUNS = 10;
 
-if (!existsSync(SBX)) throw new Error("build first: npm run build");
+if (!existsSync(SBX)) throw new Error(`${SBX} does not exist: build first (npm run build)`);
 if (process.getuid?.() !== 0) throw new Error("run as root: the commands step down to nobody");
 
 const target = `bun-linux-${process.arch === "arm64" ? "arm64" : "x64"}`;
