@@ -45,14 +45,17 @@ export interface FileStat {
 export const isRegular = (st: FileStat) => (st.mode & S_IFMT) === S_IFREG;
 export const isDirectory = (st: FileStat) => (st.mode & S_IFMT) === S_IFDIR;
 
+/** Little-endian fields of struct statx, byte by byte (no DataView on the start path). */
+const le16 = (b: Uint8Array, at: number) => b[at]! | (b[at + 1]! << 8);
+const le32 = (b: Uint8Array, at: number) => (le16(b, at) | (le16(b, at + 2) << 16)) >>> 0;
+
 function statx(dirfd: number, path: ByteString, flags: number, call: () => string): SysResult<FileStat> {
   const buf = new Uint8Array(256);
   const r = Number(libc.syscall(SYS.statx, dirfd, ptr(cstr(path)), flags, STATX_BASIC_STATS, ptr(buf)));
   if (r < 0) return fail(errno(), call());
-  const d = new DataView(buf.buffer);
-  // stx_size as two words: the same number Number(getBigUint64) gives, without a BigInt.
-  const size = d.getUint32(44, true) * 2 ** 32 + d.getUint32(40, true);
-  return ok({ mode: d.getUint16(28, true), uid: d.getUint32(20, true), gid: d.getUint32(24, true), nlink: d.getUint32(16, true), size });
+  // stx_size from its two words: the number Number(getBigUint64) would give, without a BigInt.
+  const size = le32(buf, 44) * 2 ** 32 + le32(buf, 40);
+  return ok({ mode: le16(buf, 28), uid: le32(buf, 20), gid: le32(buf, 24), nlink: le32(buf, 16), size });
 }
 
 /** stat(2): follows symlinks. */
