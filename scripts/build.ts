@@ -11,6 +11,14 @@
 //    can have. The workload still gets these variables: only the runtime inside sbx stops reading
 //    them. The build fails if a name is not found, so a Bun upgrade cannot silently undo it.
 //
+// --splitting puts each command, the seccomp compiler and every other module behind an import()
+// into its own chunk inside the executable: with a single-file bundle an import() defers only the
+// evaluation of the code behind it (all of it is still loaded, and every builtin it imports is
+// loaded at every start); with chunks, a chunk and what it imports load only when that import runs.
+//
+// The built-in seccomp profiles are embedded compiled (src/seccomp/builtin/compiled/): the build
+// first checks that the committed tables are byte-identical to what the compiler produces now.
+//
 // --compile-jit-policy=100 makes JavaScriptCore's JIT 100 times more reluctant to tier up: sbx runs
 // its code once and execs, so JIT work at start (a background compiler thread competing for the
 // CPU, then installing code) never pays off; it cost about 2 ms of every `sbx exec`.
@@ -18,6 +26,7 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync
 import { dirname, join, resolve } from "node:path";
 import { $ } from "bun";
 import { checkElf, type ElfFacts } from "./elf.ts";
+import { checkCompiledBuiltins } from "./gen-seccomp-builtins.ts";
 
 // bun build runs here with the entry as "src/main.ts", whatever the caller's directory.
 const ROOT = resolve(import.meta.dir, "..");
@@ -35,25 +44,47 @@ export interface BuildOptions {
   runtime?: string;
   /** Where Bun writes the module graph (the release's SBOM lists the npm packages in it). */
   metafile?: string;
+  /** Another entry point built with exactly the same flags (scripts/bench-stepdown.ts builds its floor so). */
+  entry?: string;
+  /** The bench's phase marks compiled in (src/phases.ts); never in dist/sbx or the release. */
+  phases?: boolean;
+}
+
+/** The bun build flags every executable is built with, the floor of the bench included. */
+export function compileFlags(target: string, phases = false): string[] {
+  return [
+    "--compile", "--splitting", "--minify", "--bytecode", "--format=esm", `--target=${target}`,
+    "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", "--compile-jit-policy=100",
+    "--define", `SBX_BUILD_TARGET=${JSON.stringify(target)}`, "--define", `SBX_PHASES=${phases}`,
+  ];
 }
 
 /** Builds, patches and checks one executable; returns the ELF facts of what it wrote. */
-export async function build({ target, outfile, runtime, metafile }: BuildOptions): Promise<ElfFacts> {
+let builtinsChecked = false;
+
+export async function build(options: BuildOptions): Promise<ElfFacts> {
+  const { outfile } = options;
+  // The built-in seccomp programs go into the binary as compiled tables: never stale ones.
+  if (!builtinsChecked) checkCompiledBuiltins();
+  builtinsChecked = true;
   mkdirSync(dirname(outfile), { recursive: true });
   // Built and patched in a fresh directory under the fixed name "sbx", then renamed: Bun embeds
   // the --outfile name, so the same name gives the same bytes whatever the final path; a running
   // binary at the real path is never overwritten (ETXTBSY) and no half-patched one is ever there.
   const stage = mkdtempSync(join(dirname(outfile), ".build-"));
   try {
-    return await buildIn(join(stage, "sbx"), { target, outfile, runtime, metafile });
+    return await buildIn(join(stage, "sbx"), options);
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
 }
 
-async function buildIn(staging: string, { target, outfile, runtime, metafile }: BuildOptions): Promise<ElfFacts> {
-  const extra = [...(runtime ? [`--compile-executable-path=${runtime}`] : []), ...(metafile ? [`--metafile=${metafile}`] : [])];
-  const bun = await $`${process.execPath} build src/main.ts --compile --minify --bytecode --format=esm --target=${target} --outfile=${staging} --no-compile-autoload-dotenv --no-compile-autoload-bunfig --compile-jit-policy=100 --define SBX_BUILD_TARGET=${JSON.stringify(target)} ${extra}`.cwd(ROOT).nothrow().quiet();
+async function buildIn(staging: string, { target, outfile, runtime, metafile, entry = "src/main.ts", phases = false }: BuildOptions): Promise<ElfFacts> {
+  const extra = [
+    ...(runtime ? [`--compile-executable-path=${runtime}`] : []),
+    ...(metafile ? [`--metafile=${metafile}`] : []),
+  ];
+  const bun = await $`${process.execPath} build ${entry} ${compileFlags(target, phases)} --outfile=${staging} ${extra}`.cwd(ROOT).nothrow().quiet();
   if (bun.exitCode !== 0) throw new Error(`build ${outfile} (${target}): bun build exited ${bun.exitCode}: ${bun.stderr.toString().trim()}`);
 
   const bin = readFileSync(staging);

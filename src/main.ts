@@ -1,36 +1,15 @@
-// Entry point. Invoked as `gosu` (argv[0] basename) it is the gosu drop-in; otherwise the sbx CLI.
-// argv and the environment are read as the kernel passed them (bytes, duplicates included), not
-// as the runtime decoded them. Commands are imported only when named: start-up cost sits in front
-// of every container start. Nothing thrown may reach the runtime's own handler (a stack trace,
-// exit 1): whatever escapes is one line and an "internal error" exit code.
-import { Environment } from "./identity/env.ts";
-import { runtimeHookMessage, runtimeHookVariable } from "./runtimeEnv.ts";
-import { rawArgv, rawEnviron } from "./sys/args.ts";
-import { exit, writeStderr } from "./sys/process.ts";
-import { toText } from "./text/bytes.ts";
+// Entry point: start.ts does the work. `sbx --version` (or -V), the one command that needs neither
+// argv nor the environment as bytes, is answered before that module, the libc binding and the
+// raw argv/environ reads are even loaded: what it checks first is decided the same from the
+// runtime's decoded argv and environment (the words compared are ASCII, and a BUN_JSC_* name stays
+// one when decoded), and anything else, a BUN_JSC_* variable included, goes the full way.
+import "./phases.ts"; // first: its top-level mark is the first statement of sbx (the bench's phases)
 
-const argv = rawArgv();
-const environ = rawEnviron();
-const env = Environment.fromBlock(environ);
-const self = argv[0] ?? "sbx";
-const asGosu = self.slice(self.lastIndexOf("/") + 1) === "gosu";
-const words = argv.slice(1);
-const execing = !asGosu && words[0] === "exec";
-
-try {
-  const hook = runtimeHookVariable(env.names());
-  if (hook) {
-    // Before anything else runs; _exit, so no exit-time runtime work happens either.
-    writeStderr(`${asGosu ? "error" : execing ? "sbx exec: usage" : "sbx"}: ${runtimeHookMessage(toText(hook))}`);
-    exit(asGosu ? 1 : execing ? 200 : 2);
-  } else if (asGosu) {
-    await (await import("./gosu/main.ts")).runGosu(self, words, environ, env);
-  } else {
-    await (await import("./cli/dispatch.ts")).runCli(words, env);
-  }
-  exit(0);
-} catch (e) {
-  const what = e instanceof Error ? e.message : String(e);
-  writeStderr(`${asGosu ? "error" : execing ? "sbx exec: internal" : "sbx"}: internal error, nothing was executed: ${what}`);
-  exit(asGosu ? 1 : execing ? 219 : 70);
-}
+const argv0 = process.argv0;
+const first = process.argv[2];
+const plainVersion =
+  (first === "--version" || first === "-V") &&
+  argv0.slice(argv0.lastIndexOf("/") + 1) !== "gosu" &&
+  !Object.keys(process.env).some((name) => name.startsWith("BUN_JSC_"));
+if (plainVersion) await (await import("./cli/version.ts")).printVersion();
+else await import("./start.ts");

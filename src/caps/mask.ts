@@ -3,7 +3,16 @@ import { capName } from "./names.ts";
 
 export type CapMask = bigint;
 
-export const capBit = (n: number): CapMask => 1n << BigInt(n);
+// Masks are BigInts, and every BigInt operation allocates: the per-bit helpers below work on the
+// two 32-bit halves as numbers, so reading a whole mask costs two BigInt operations, not 64.
+const bits: (CapMask | undefined)[] = [];
+
+export const capBit = (n: number): CapMask => (n >= 0 && n < 64 ? (bits[n] ??= 1n << BigInt(n)) : 1n << BigInt(n));
+
+/** The low and high 32 bits of a 64-bit mask. */
+function halves(mask: CapMask): [number, number] {
+  return [Number(BigInt.asUintN(32, mask)), Number(BigInt.asUintN(32, mask >> 32n))];
+}
 
 export function hasCap(mask: CapMask, n: number): boolean {
   return (mask & capBit(n)) !== 0n;
@@ -12,7 +21,9 @@ export function hasCap(mask: CapMask, n: number): boolean {
 /** Cap numbers set in the mask, ascending. */
 export function capsOf(mask: CapMask): number[] {
   const out: number[] = [];
-  for (let i = 0; i < 64; i++) if (hasCap(mask, i)) out.push(i);
+  const [low, high] = halves(mask);
+  for (let i = 0; i < 32; i++) if ((low >>> i) & 1) out.push(i);
+  for (let i = 0; i < 32; i++) if ((high >>> i) & 1) out.push(32 + i);
   return out;
 }
 
@@ -34,9 +45,20 @@ export function toHex(mask: CapMask): string {
 
 /** Parse "0x1ff", "000001ffffffffff" or "1ff"; undefined when it is not a 64-bit hex mask. */
 export function parseHex(text: string): CapMask | undefined {
+  if (plainHex(text)) return BigInt("0x" + text); // /proc/<pid>/status: no space, no 0x, no regex
   const t = text.trim().replace(/^0x/i, "");
   if (!/^[0-9a-f]{1,16}$/i.test(t)) return undefined;
   return BigInt("0x" + t);
+}
+
+/** 1 to 16 hex digits and nothing else. */
+function plainHex(text: string): boolean {
+  if (text.length === 0 || text.length > 16) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i) | 0x20; // ASCII letters to lower case
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
 }
 
 /** Short names as capsh prints them (cap_chown,…; numbers above our table printed bare). */

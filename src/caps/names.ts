@@ -31,8 +31,10 @@ export function capName(n: number): string {
   return name ? `cap_${name}` : `cap_${n}`;
 }
 
-const BY_NAME = new Map<string, number>(CAP_NAMES.map((n, i) => [n, i]));
+/** Made at the first lookup by name: a step-down that names no capability never needs it. */
+let byName: Map<string, number> | undefined;
 
 export function capNumberOf(shortName: string): number | undefined {
-  return BY_NAME.get(shortName);
+  byName ??= new Map<string, number>(CAP_NAMES.map((n, i) => [n, i]));
+  return byName.get(shortName);
 }

@@ -7,7 +7,7 @@ import { anyText, type OptionTable } from "../options/option.ts";
 import { checkAbsent, checkEmpty, parseSetNames, SetNameError } from "../state/assertions.ts";
 import { kernelLastCap, probeBoundingDrop } from "../state/kernel.ts";
 import { parseProcStatus, StatusParseError } from "../state/procStatus.ts";
-import { formatReport, toReport } from "../state/report.ts";
+import { formatReport, toReport } from "../state/capsReport.ts";
 import { readSelfState } from "../state/self.ts";
 import type { ProcessState } from "../state/types.ts";
 import { readSmallFile } from "../sys/file.ts";

@@ -9,7 +9,6 @@ import type { ByteString } from "../text/bytes.ts";
 import { quote } from "../text/quote.ts";
 import { VERSION, versionLine } from "../version.ts";
 import type { Command, Group } from "./command.ts";
-import { helpText } from "./help.ts";
 import { die } from "./log.ts";
 import { print } from "./output.ts";
 
@@ -33,6 +32,11 @@ function checkPositionals(c: Command, got: readonly ByteString[], path: string):
   const required = specs.filter((p) => !p.optional && !p.variadic);
   if (got.length < required.length) throw new UsageError(`${path}: missing ${required[got.length]!.name.toUpperCase()} (see ${path} --help)`);
   if (!specs.some((p) => p.variadic) && got.length > specs.length) throw new UsageError(`${path}: unexpected argument ${quote(got[specs.length]!)} (see ${path} --help)`);
+}
+
+/** --help text: the renderer (citty) is loaded only for it. */
+async function helpText(...args: Parameters<typeof import("./help.ts").helpText>): Promise<string> {
+  return (await import("./help.ts")).helpText(...args);
 }
 
 export async function runCli(words: readonly ByteString[], env: Environment): Promise<void> {

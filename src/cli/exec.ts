@@ -9,7 +9,6 @@ import { UserDbError } from "../identity/userdb.ts";
 import { EXEC_OPTIONS, type ExecOptions, type ExecValues, execOptions } from "../options/exec.ts";
 import { flagName, parseValues, type RawValues, UsageError } from "../options/option.ts";
 import { tokenize } from "../options/tokenize.ts";
-import { formatPlan } from "../render/dryRun.ts";
 import { type Line, failureLine, findingOf, lookupStep } from "../render/messages.ts";
 import { detectionFinding, type Finding } from "../render/ocsf.ts";
 import type { Degraded } from "../stepdown/degrade.ts";
@@ -23,8 +22,8 @@ import { type Failure, runStepDown } from "../stepdown/run.ts";
 import { exit, writeStderr, writeText } from "../sys/process.ts";
 import { describe } from "../sys/result.ts";
 import type { ByteString } from "../text/bytes.ts";
+import { mark } from "../phases.ts";
 import { command } from "./command.ts";
-import { helpText } from "./help.ts";
 
 export const EXEC_SAY: Vocabulary = {
   option: (key, value) => `--${flagName(key)}${value === undefined ? "" : ` ${value}`}`,
@@ -93,10 +92,13 @@ export function parseExecWords(words: readonly ByteString[]): ExecOptions | null
 }
 
 async function runExec(words: readonly ByteString[], env: Environment): Promise<void> {
+  mark("loaded");
   let o: ExecOptions;
   try {
     const parsed = parseExecWords(words);
+    mark("parsed");
     if (parsed === null) {
+      const { helpText } = await import("./help.ts");
       const text = await helpText(execCommand, "sbx exec", { noColor: env.get("NO_COLOR") !== undefined });
       if (!writeText(1, text).ok) exit(STEP_EXIT.report);
       return exit(0);
@@ -115,6 +117,7 @@ async function runExec(words: readonly ByteString[], env: Environment): Promise<
   const { plan, facts, statusFd, execPath } = prepared;
   for (const w of plan.seccomp?.warnings ?? []) voice.warn(`--seccomp ${plan.seccomp!.profile}: ${w}`);
   if (o.dryRun) {
+    const { formatPlan } = await import("../render/dryRun.ts");
     const out = writeText(1, formatPlan(plan, execPath));
     if (!out.ok) return voice.line({ step: "report", message: `cannot write the plan: ${describe(out)}`, finding: findingOf("report") });
     for (const d of plan.degraded) voice.warn(`would run DEGRADED (${d.name}): ${d.reason}`);
@@ -124,6 +127,7 @@ async function runExec(words: readonly ByteString[], env: Environment): Promise<
   // The report module (and its valibot schemas) loads only when a report was asked for.
   const report = plan.ops.some((op) => op.kind === "renderReport") ? (await import("../render/report.ts")).buildReport : null;
   const encoder = new TextEncoder();
+  mark("ready");
   const targetUid = plan.identity ? plan.identity.uid : facts.state.uid.effective;
   return runStepDown(
     plan,

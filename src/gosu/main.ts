@@ -20,6 +20,7 @@ import { EPERM } from "../sys/errno.ts";
 import { exit, writeStderr, writeText } from "../sys/process.ts";
 import type { ByteString } from "../text/bytes.ts";
 import { toText } from "../text/bytes.ts";
+import { mark } from "../phases.ts";
 import { VERSION } from "../version.ts";
 import { classifyGosuArgs } from "./args.ts";
 import { GOSU_SAY, gosuOptions, SBX_HELP, withoutSbxVars } from "./options.ts";
@@ -60,6 +61,7 @@ class GosuVoice {
 }
 
 export async function runGosu(argv0: ByteString, args: readonly ByteString[], raw: readonly ByteString[], env: Environment): Promise<never> {
+  mark("loaded");
   const call = classifyGosuArgs(args);
   const version = gosuVersionLine(VERSION, process.arch);
   // gosu names itself by the basename of argv[0].
@@ -77,7 +79,9 @@ export async function runGosu(argv0: ByteString, args: readonly ByteString[], ra
     parseUserSpec(call.spec); // gosu's wording for a bad spec comes before any SBX_* complaint
     const o = gosuOptions(call.spec, [...call.argv], raw, env);
     voice = new GosuVoice(call.spec, o.logFormat === "ocsf");
+    mark("parsed");
     const { plan, facts, statusFd } = await prepare(o, withoutSbxVars(env), { say: GOSU_SAY, rules: GOSU_RULES });
+    mark("ready");
     const v = voice;
     return runStepDown(
       plan,

@@ -33,6 +33,13 @@ const nameOf = (entry: ByteString): ByteString | null => {
   return eq < 0 ? null : entry.slice(0, eq);
 };
 
+/** nameOf(entry) === name, without cutting the name out. */
+const named = (entry: ByteString, name: ByteString) =>
+  entry.length > name.length && entry.charCodeAt(name.length) === 61 && entry.startsWith(name) && !name.includes("=");
+
+// Plain loops below, not filter/map/find with callbacks: every start walks the whole block several
+// times before the workload runs, and the runtime's array builtins cost more per element there.
+
 /** An environment block: entries in order, each name at most once. */
 export class Environment {
   private constructor(private readonly entries: readonly ByteString[]) {}
@@ -40,15 +47,16 @@ export class Environment {
   /** The block as the kernel passed it; later entries of a name already seen are dropped. */
   static fromBlock(raw: readonly ByteString[]): Environment {
     const seen = new Set<ByteString>();
-    return new Environment(
-      raw.filter((e) => {
-        const name = nameOf(e);
-        if (name === null) return true;
-        if (seen.has(name)) return false;
+    const kept: ByteString[] = [];
+    for (const e of raw) {
+      const name = nameOf(e);
+      if (name !== null) {
+        if (seen.has(name)) continue;
         seen.add(name);
-        return true;
-      }),
-    );
+      }
+      kept.push(e);
+    }
+    return new Environment(kept);
   }
 
   /** Names given more than once in `raw`. */
@@ -65,27 +73,43 @@ export class Environment {
   }
 
   get(name: ByteString): ByteString | undefined {
-    const e = this.entries.find((x) => nameOf(x) === name);
-    return e === undefined ? undefined : e.slice(name.length + 1);
+    for (const e of this.entries) if (named(e, name)) return e.slice(name.length + 1);
+    return undefined;
   }
 
   names(): ByteString[] {
-    return this.entries.map(nameOf).filter((n): n is ByteString => n !== null);
+    const out: ByteString[] = [];
+    for (const e of this.entries) {
+      const name = nameOf(e);
+      if (name !== null) out.push(name);
+    }
+    return out;
   }
 
   /** Replace the entry in place, or append it. */
   set(name: ByteString, value: ByteString): Environment {
     const entry = `${name}=${value}`;
-    const i = this.entries.findIndex((x) => nameOf(x) === name);
-    return new Environment(i < 0 ? [...this.entries, entry] : this.entries.map((x, j) => (j === i ? entry : x)));
+    const out = [...this.entries];
+    for (let i = 0; i < out.length; i++) {
+      if (named(out[i]!, name)) {
+        out[i] = entry;
+        return new Environment(out);
+      }
+    }
+    out.push(entry);
+    return new Environment(out);
   }
 
-  delete(...names: ByteString[]): Environment {
-    return new Environment(this.entries.filter((x) => !names.includes(nameOf(x) ?? "\0")));
+  delete(...gone: ByteString[]): Environment {
+    const out: ByteString[] = [];
+    for (const e of this.entries) if (!gone.includes(nameOf(e) ?? "\0")) out.push(e);
+    return new Environment(out);
   }
 
   filter(keep: (name: ByteString) => boolean): Environment {
-    return new Environment(this.entries.filter((x) => keep(nameOf(x) ?? "")));
+    const out: ByteString[] = [];
+    for (const e of this.entries) if (keep(nameOf(e) ?? "")) out.push(e);
+    return new Environment(out);
   }
 
   /** "K=V" entries for execve. */

@@ -45,7 +45,17 @@ export interface OptionDef {
 export type OptionTable = Readonly<Record<string, OptionDef>>;
 
 /** "boundingSet" → "bounding-set": the long name of a table key. */
-export const flagName = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+export function flagName(key: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c < 65 || c > 90) continue;
+    out += `${key.slice(from, i)}-${String.fromCharCode(c + 32)}`;
+    from = i + 1;
+  }
+  return from === 0 ? key : out + key.slice(from);
+}
 
 type ValueOf<D extends OptionDef> = D["schema"] extends ValueSchema<infer T> ? T : boolean;
 
@@ -59,15 +69,25 @@ export type RawValues = Map<string, ByteString[] | true>;
 
 /** Validate raw values against the table; the first problem is a UsageError naming the option as `shown(key)`. */
 export function parseValues<T extends OptionTable>(table: T, raw: RawValues, shown: (key: string) => string): OptionValues<T> {
-  const entries = Object.entries(table).flatMap(([key, def]) => {
+  const values: Record<string, unknown> = {};
+  for (const key of Object.keys(table)) {
     const given = raw.get(key);
-    if (given === undefined) return [];
-    if (given === true) return [[key, true]];
+    if (given === undefined) continue;
+    if (given === true) {
+      values[key] = true;
+      continue;
+    }
+    const def = table[key]!;
     if (!def.schema) throw new Error(`option table: ${key} has a value but no schema`);
     const schema = def.schema(shown(key));
-    return [[key, def.repeatable ? given.map((g) => run(schema, g)) : run(schema, given[0]!)]];
-  });
-  return Object.fromEntries(entries) as OptionValues<T>;
+    if (!def.repeatable) values[key] = run(schema, given[0]!);
+    else {
+      const all: unknown[] = [];
+      for (const g of given) all.push(run(schema, g));
+      values[key] = all;
+    }
+  }
+  return values as OptionValues<T>;
 }
 
 function run<T>(schema: v.GenericSchema<ByteString, T>, input: ByteString): T {

@@ -33,8 +33,13 @@ export function tokenize(words: readonly ByteString[], table: OptionTable, how: 
 }
 
 function scan(words: readonly ByteString[], table: OptionTable, { mode, path }: TokenizeOptions, raw: RawValues): Tokens {
-  const byLong = new Map(Object.keys(table).map((k) => [flagName(k), k]));
-  const byShort = new Map(Object.entries(table).flatMap(([k, d]) => (d.short ? [[d.short, k]] : [])));
+  const byLong = new Map<string, string>();
+  const byShort = new Map<string, string>();
+  for (const k of Object.keys(table)) {
+    byLong.set(flagName(k), k);
+    const short = table[k]!.short;
+    if (short) byShort.set(short, k);
+  }
   const rest: ByteString[] = [];
   let help = false;
   const unknown = (word: ByteString) => new UsageError(`unknown option ${quote(word)} for "${path}" (see ${path} --help)`);

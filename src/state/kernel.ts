@@ -3,6 +3,7 @@
 // what a prctl returns. A security tool must never conclude from one probe that there is less to
 // drop than there is.
 import { EINVAL } from "../sys/errno.ts";
+import { isDigits } from "../identity/id.ts";
 import { readSmallFile } from "../sys/file.ts";
 import { capbsetDrop, capbsetRead } from "../sys/prctl.ts";
 
@@ -31,7 +32,9 @@ export function probeLastCap(): Probed<number> {
 /** /proc/sys/kernel/cap_last_cap, or null when it is not readable (a tmpfs over /proc/sys, no procfs). */
 export function procLastCap(): number | null {
   const t = readSmallFile("/proc/sys/kernel/cap_last_cap");
-  return t.ok && /^\d+\n?$/.test(t.value) ? Number(t.value) : null;
+  if (!t.ok) return null;
+  const digits = t.value.endsWith("\n") ? t.value.slice(0, -1) : t.value; // /^\d+\n?$/
+  return isDigits(digits) ? Number(t.value) : null;
 }
 
 /** The kernel's last capability: the syscall probe, which /proc/sys/kernel/cap_last_cap must confirm when readable. */

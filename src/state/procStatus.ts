@@ -19,9 +19,28 @@ function need(f: Map<string, string>, key: string): string {
   return v;
 }
 
+/** JavaScript's \s (what split(/\s+/) splits on) for characters up to U+00FF, which is all a byte string holds. */
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 0xa0;
+
+/** `text.split(/\s+/)` without the regular expression (no empty words unless at the ends, as there). */
+function words(text: string): string[] {
+  const out: string[] = [];
+  let from = 0;
+  for (let i = 0; i <= text.length; i++) {
+    if (i < text.length && !isSpace(text.charCodeAt(i))) continue;
+    out.push(text.slice(from, i));
+    while (i + 1 < text.length && isSpace(text.charCodeAt(i + 1))) i++;
+    from = i + 1;
+  }
+  return out;
+}
+
 function ids(f: Map<string, string>, key: string): IdSet {
-  const parts = need(f, key).split(/\s+/).map(Number);
-  if (parts.length !== 4 || parts.some((n) => !Number.isInteger(n) || n < 0)) {
+  const parts: number[] = [];
+  for (const w of words(need(f, key))) parts.push(Number(w));
+  let bad = parts.length !== 4;
+  for (const n of parts) if (!Number.isInteger(n) || n < 0) bad = true;
+  if (bad) {
     throw new StatusParseError(`"${key}:" is not four ids`);
   }
   const [real, effective, saved, fs] = parts as [number, number, number, number];
@@ -37,7 +56,8 @@ function mask(f: Map<string, string>, key: string): bigint {
 
 export function parseProcStatus(text: string, pid: number): ProcessState {
   const f = fields(text);
-  const groups = (f.get("Groups") ?? "").split(/\s+/).filter(Boolean).map(Number);
+  const groups: number[] = [];
+  for (const w of words(f.get("Groups") ?? "")) if (w !== "") groups.push(Number(w));
   const filters = f.get("Seccomp_filters");
   return {
     pid,

@@ -1,13 +1,14 @@
 // The runner's Kernel, bound to libc (src/sys). Kept apart from run.ts so that the runner can be
 // tested against a fake of exactly these calls.
 import { lookPath } from "../identity/lookPath.ts";
+import { markedKernel } from "../phases.ts";
 import { probeFile } from "../identity/probeFile.ts";
 import { readSelfState } from "../state/self.ts";
 import { capget, capset } from "../sys/capset.ts";
 import { setgroups, setresgid, setresuid } from "../sys/creds.ts";
 import { preadFromStart } from "../sys/fd.ts";
 import { ambientClearAll, ambientRaise, capbsetDrop, capbsetRead, getSeccompMode, setKeepCaps, setNoNewPrivs, setPdeathsig, setSecurebits } from "../sys/prctl.ts";
-import { chdir, cloexecFrom, ignoreSignals, prepareExecve, resetSignals, restoreFlags, setCloexec, setsid, writeAll } from "../sys/process.ts";
+import { chdir, cloexecFrom, ignoreSignals, prepareExecve, resetSignals, restoreFlags, setCloexec, setsid, writeAll, writeStderr } from "../sys/process.ts";
 import { ok, type SysResult } from "../sys/result.ts";
 import { installFilter } from "../sys/seccomp.ts";
 import { AT_FDCWD, close, ioctlErrno, O, openAt } from "../sys/file.ts";
@@ -50,7 +51,7 @@ export function probeAccess(p: AccessProbe): SysResult {
 
 export function realKernel(lastCap: number, statusFd: number): Kernel {
   const status = statusReader(statusFd);
-  return {
+  return markedKernel({
     setCloexec,
     cloexecFrom,
     setsid,
@@ -85,5 +86,5 @@ export function realKernel(lastCap: number, statusFd: number): Kernel {
     resetSignals,
     ignoreWriteSignals: () => ignoreSignals(SIGPIPE, SIGXFSZ),
     prepareExecve,
-  };
+  }, writeStderr);
 }

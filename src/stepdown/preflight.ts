@@ -2,7 +2,7 @@
 // no privilege; its only effects are opening /dev/null onto closed fds 0-2 (first, so no file sbx
 // opens later lands there) and opening /proc/thread-self/status for verification.
 import { kernelLastCap, probeBoundingDrop } from "../state/kernel.ts";
-import { readSelfState } from "../state/self.ts";
+import { hasLine, readSelfState } from "../state/self.ts";
 import { EACCES, ENODATA, ENOENT, EOPNOTSUPP } from "../sys/errno.ts";
 import { moveCloexecAbove } from "../sys/fd.ts";
 import { AT_FDCWD, O, openAt, readlink, stat } from "../sys/file.ts";
@@ -104,19 +104,21 @@ export function preflight(env: Environment, preserveFds: number, say: Vocabulary
   const moved = moveCloexecAbove(opened.value, 3 + keep);
   if (!moved.ok) throw new Refusal("preflight", `cannot move the /proc/thread-self/status fd: ${describe(moved)}`);
   const read = statusReader(moved.value);
-  const state = readSelfState(lastCap.value, read);
+  // The text readSelfState read is the one the line checks below look at: no second read.
+  let text: ReturnType<typeof read> | undefined;
+  const state = readSelfState(lastCap.value, () => (text = read()));
   if (!state.ok) throw new Refusal("preflight", state.problem);
-  const text = read();
+  text ??= read();
   return {
     statusFd: moved.value,
     facts: {
       state: state.value,
       lastCap: lastCap.value,
-      ambientSet: text.ok && /^CapAmb:/m.test(text.value),
+      ambientSet: text.ok && hasLine(text.value, "CapAmb:"),
       boundingDroppable: probe.droppable,
       boundingDropErrno: probe.errno,
       listenFds: listen,
-      kernelHasSeccomp: text.ok && /^Seccomp:/m.test(text.value),
+      kernelHasSeccomp: text.ok && hasLine(text.value, "Seccomp:"),
     },
   };
 }

@@ -10,6 +10,7 @@ import { type IdentityRules, parseGroupsPolicy, type ResolvedUser, resolveUser }
 import { parseUserSpec } from "../identity/spec.ts";
 import { readUserDb } from "../identity/userdb.ts";
 import type { ExecOptions } from "../options/exec.ts";
+import { mark } from "../phases.ts";
 import { moveCloexecAbove } from "../sys/fd.ts";
 import { openOutputFile } from "../sys/outputFile.ts";
 import { isOpen, setNonblock } from "../sys/process.ts";
@@ -93,7 +94,9 @@ function limitFacts(o: ExecOptions): LimitFacts {
 export async function prepare(o: ExecOptions, env: Environment, front: Front): Promise<Prepared> {
   const { say } = front;
   const { facts, statusFd } = preflight(env, o.preserveFds ?? 0, say);
+  mark("preflight");
   const identity = identityOf(o, facts, front, say);
+  mark("users");
   const workEnv = envOf(o, env, identity, facts, front);
   const command = o.argv[0]!;
   const path = workEnv.get("PATH") ?? "";
@@ -111,6 +114,7 @@ export async function prepare(o: ExecOptions, env: Environment, front: Front): P
   const input: PlanInput = { options: o, facts, identity, workload, fds: { status: statusFd, report: null }, seccomp: null, say, landlock, limits };
   // Everything the plan refuses, it refuses here, before a report file is created.
   const draft = planStepDown(input);
+  mark("planned");
   // A dry run opens nothing: its plan shows the report's steps with the fd to be opened.
   const asked = o.report !== undefined ? quote(o.report) : o.reportFd !== undefined ? `fd ${o.reportFd}` : null;
   const report = o.dryRun ? (asked === null ? null : { fd: -1, to: asked, restoreFlags: null }) : openReport(o, keptFds(facts, o), facts.state.uid.effective, say);
@@ -126,8 +130,11 @@ export async function prepare(o: ExecOptions, env: Environment, front: Front): P
       // A dry run opens no report, so it does not check that write.
       fds: { status: statusFd, report: o.dryRun ? null : report?.fd ?? null, restoresFlags: report !== null && report.restoreFlags !== null },
       shown: say.option("seccomp"),
+      landlock: (o.landlockAccess?.length ?? 0) > 0,
     });
   }
-  const plan = planStepDown({ ...input, fds: { status: statusFd, report }, seccomp });
+  mark("seccomp-ready");
+  // Without a report and a filter the input is the draft's: planning is pure, so that is the plan.
+  const plan = report === null && seccomp === null ? draft : planStepDown({ ...input, fds: { status: statusFd, report }, seccomp });
   return { plan, facts, statusFd, execPath: toText(execPath) };
 }

@@ -30,7 +30,9 @@ export function getgroups(): SysResult<number[]> {
   const buf = new Uint32Array(Math.max(n, 1));
   const m = libc.getgroups(n, buf);
   if (m < 0) return fail(errno(), "getgroups");
-  return ok(Array.from(buf.subarray(0, m)));
+  const out: number[] = [];
+  for (let i = 0; i < m; i++) out.push(buf[i]!);
+  return ok(out);
 }
 
 export function setgroups(gids: readonly number[]): SysResult {

@@ -40,28 +40,26 @@ export interface FileStat {
   gid: number;
   nlink: number;
   size: number;
-  /** The file's identity: device ("major:minor") and inode number, as Landlock tells files apart. */
+  /** The file's identity: device ("major:minor") and inode number (its high and low words, "hi:lo"), as Landlock tells files apart. */
   dev: string;
-  ino: bigint;
+  ino: string;
 }
 
 export const isRegular = (st: FileStat) => (st.mode & S_IFMT) === S_IFREG;
 export const isDirectory = (st: FileStat) => (st.mode & S_IFMT) === S_IFDIR;
 
+/** Little-endian fields of struct statx, byte by byte (no DataView on the start path). */
+const le16 = (b: Uint8Array, at: number) => b[at]! | (b[at + 1]! << 8);
+const le32 = (b: Uint8Array, at: number) => (le16(b, at) | (le16(b, at + 2) << 16)) >>> 0;
+
 function statx(dirfd: number, path: ByteString, flags: number, call: () => string): SysResult<FileStat> {
   const buf = new Uint8Array(256);
   const r = Number(libc.syscall(SYS.statx, dirfd, ptr(cstr(path)), flags, STATX_BASIC_STATS, ptr(buf)));
   if (r < 0) return fail(errno(), call());
-  const d = new DataView(buf.buffer);
-  return ok({
-    mode: d.getUint16(28, true),
-    uid: d.getUint32(20, true),
-    gid: d.getUint32(24, true),
-    nlink: d.getUint32(16, true),
-    size: Number(d.getBigUint64(40, true)),
-    dev: `${d.getUint32(136, true)}:${d.getUint32(140, true)}`,
-    ino: d.getBigUint64(32, true),
-  });
+  // stx_size from its two words: the number Number(getBigUint64) would give, without a BigInt;
+  // the file's identity (st_dev, st_ino) as text, exact, for comparing two opens of one file.
+  const size = le32(buf, 44) * 2 ** 32 + le32(buf, 40);
+  return ok({ mode: le16(buf, 28), uid: le32(buf, 20), gid: le32(buf, 24), nlink: le32(buf, 16), size, dev: `${le32(buf, 136)}:${le32(buf, 140)}`, ino: `${le32(buf, 36)}:${le32(buf, 32)}` });
 }
 
 /** stat(2): follows symlinks. */

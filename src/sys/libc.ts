@@ -43,6 +43,7 @@ const symbols = {
   getauxval: { args: [u64], returns: u64 },
   getxattr: { args: [ptr, ptr, ptr, u64], returns: i64 },
   isatty: { args: [i32], returns: i32 },
+  uname: { args: [ptr], returns: i32 },
 } as const;
 
 /** Candidate sonames, in order: glibc first, then musl's per-arch name and its loader. */

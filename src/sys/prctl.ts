@@ -18,13 +18,18 @@ export const PR = {
 
 export const AMBIENT = { IS_SET: 1, RAISE: 2, LOWER: 3, CLEAR_ALL: 4 } as const;
 
-const NAME: Record<number, string> = Object.fromEntries(
-  Object.entries(PR).map(([k, v]) => [v, `PR_${k}`]),
-);
+/** "prctl(PR_CAPBSET_READ)", made once per op: probing past the last cap fails dozens of times a start. */
+const CALL: Record<number, string> = {};
+
+function callText(op: number): string {
+  let name: string | undefined;
+  for (const [k, v] of Object.entries(PR)) if (v === op) name = `PR_${k}`;
+  return `prctl(${name ?? op})`;
+}
 
 export function prctl(op: number, a = 0, b = 0, c = 0, d = 0): SysResult<number> {
   const r = libc.prctl(op, a, b, c, d);
-  return r < 0 ? fail(errno(), `prctl(${NAME[op] ?? op})`) : ok(r);
+  return r < 0 ? fail(errno(), (CALL[op] ??= callText(op))) : ok(r);
 }
 
 export const capbsetRead = (cap: number) => prctl(PR.CAPBSET_READ, cap);

@@ -160,6 +160,16 @@ export function atSecure(): boolean {
   return BigInt(libc.getauxval(AT_SECURE)) !== 0n;
 }
 
+/** The running kernel's release ("6.18.44-…"): uname(2), as os.release() reads it. */
+export function kernelRelease(): SysResult<ByteString> {
+  const UTS_LENGTH = 65; // struct utsname: sysname, nodename, release, … of 65 bytes each (glibc and musl)
+  const buf = new Uint8Array(6 * UTS_LENGTH);
+  if (libc.uname(buf) < 0) return fail(errno(), "uname");
+  const release = buf.subarray(2 * UTS_LENGTH, 3 * UTS_LENGTH);
+  const end = release.indexOf(0);
+  return ok(fromBytes(end < 0 ? release : release.subarray(0, end)));
+}
+
 export function gettid(): number {
   return Number(libc.syscall(SYS.gettid, 0, 0, 0, 0, 0));
 }

@@ -46,6 +46,7 @@ export function* codePoints(s: ByteString): Generator<{ cp: number } | { byte: n
  * `\` and `"` escaped, unsafe characters as \n, \t, \r or \uXXXX.
  */
 export function quote(value: ByteString): string {
+  if (plain(value)) return `"${value}"`;
   let out = "";
   let shown = 0;
   let total = 0;
@@ -66,6 +67,19 @@ export function quote(value: ByteString): string {
     else out += ch;
   }
   return `"${out}${total > SHOWN_CHARS ? `…(${total} chars)` : ""}"`;
+}
+
+/**
+ * Printable ASCII other than `"` and `\`, short enough to be shown whole: quote() leaves every
+ * character as it is. The common case (paths, names), without decoding a character at a time.
+ */
+function plain(value: ByteString): boolean {
+  if (value.length > SHOWN_CHARS) return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
 }
 
 /** A list for messages, elided after `max` items with a count: [1,2,3,…(70000 in all)]. */

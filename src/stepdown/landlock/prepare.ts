@@ -13,7 +13,7 @@ import { quote } from "../../text/quote.ts";
 import { Refusal } from "../refusal.ts";
 import type { FileId, LandlockFacts, OpenedRule, ProbeTarget } from "./types.ts";
 
-const idOf = (st: { dev: string; ino: bigint }): FileId => `${st.dev}/${st.ino}`;
+const idOf = (st: { dev: string; ino: string }): FileId => `${st.dev}/${st.ino}`;
 
 /** The path as the kernel resolves it (every symlink followed), through an O_PATH fd; null when it does not resolve. */
 function canonical(path: ByteString): ByteString | null {

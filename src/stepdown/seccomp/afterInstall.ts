@@ -24,7 +24,7 @@ const SIGSET_BYTES = 8n;
 
 type Need = "outcome" | "mustRun" | "mayFail";
 
-interface Call {
+export interface Call {
   /** The call and why sbx makes it, for the refusal: "prctl(PR_GET_SECCOMP)", "to verify the install". */
   what: string;
   why: string;
@@ -34,7 +34,8 @@ interface Call {
   need: Need;
 }
 
-function calls(fds: { status: number; report: number | null; restoresFlags: boolean }): Call[] {
+/** The calls sbx makes after the install, in order, with the arguments it will pass. */
+export function afterInstallCalls(fds: { status: number; report: number | null; restoresFlags: boolean }): Call[] {
   const verify = "to verify the install";
   const signals = "to reset signal dispositions for the workload";
   const out: Call[] = [
@@ -69,7 +70,7 @@ export function expectAfterInstall(filter: SeccompFilter, fds: { status: number;
         `the profile must ${c.need === "mustRun" ? "allow it" : "allow it or answer with an errno"}`,
     );
   };
-  const decided = calls(fds).map((c) => ({ name: c.name, outcome: outcome(c) }));
+  const decided = afterInstallCalls(fds).map((c) => ({ name: c.name, outcome: outcome(c) }));
   const of = (name: string) => decided.find((d) => d.name === name)!.outcome;
   return { mode: of("prctl"), status: of("pread64") };
 }
