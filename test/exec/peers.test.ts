@@ -143,11 +143,13 @@ const EXECVE_NR = process.arch === "arm64" ? "221" : "59";
 
 describe("T-B11: the runtime's other threads at the moment of execve", () => {
   // sbx cannot be made to start a Worker from outside, so observe the threads it has: strace holds
-  // every execve at its entry for a while, so sbx stops exactly there, after everything else.
-  test("every thread runs as the target with no capabilities; the exec'ing thread also has CapBnd 0 and NNP", async () => {
-    requireTools("strace");
+  // every execve at its entry for a while, so sbx stops exactly there, after everything else. The
+  // runtime starts its helpers (JIT, GC warm-up) by allocation and by timing: a long argv (10000
+  // words, decoded and copied by sbx) makes them likely, and a run that happens to have none is
+  // checked too but repeated, so that the test has seen helper threads before it passes.
+  async function heldAtExecve() {
     const pidFile = fresh("pid");
-    const child = Bun.spawn(["strace", "-f", "-o", "/dev/null", "-e", "trace=execve", "-e", "inject=execve:delay_enter=1000000", "sh", "-c", `echo $$ > ${pidFile}; exec ${SBX} exec --user nobody -- echo ran`], { stdout: "pipe", stderr: "pipe" });
+    const child = Bun.spawn(["strace", "-f", "-o", "/dev/null", "-e", "trace=execve", "-e", "inject=execve:delay_enter=1000000", "sh", "-c", `echo $$ > ${pidFile}; exec ${SBX} exec --user nobody -- sh -c 'echo ran' sh $(seq 10000)`], { stdout: "pipe", stderr: "pipe" });
     let pid = "";
     await until("sbx to stop at its execve", () => {
       pid = existsSync(pidFile) ? readFileSync(pidFile, "utf8").trim() : "";
@@ -158,19 +160,29 @@ describe("T-B11: the runtime's other threads at the moment of execve", () => {
       return st.Name === "sbx" && readFileSync(`/proc/${pid}/syscall`, "utf8").split(" ")[0] === EXECVE_NR;
     }, 10000);
     const threads = readdirSync(`/proc/${pid}/task`).map((tid) => ({ tid, st: statusFields(readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8")) }));
-    expect(threads.length).toBeGreaterThan(1); // Bun's JIT/GC helpers: there is something to check
-    for (const { st } of threads) {
-      expect(st.Uid).toBe("65534\t65534\t65534\t65534");
-      expect(st.Gid).toBe("65534\t65534\t65534\t65534");
-      expect(st.Groups).toBe("65534");
-      for (const set of ["CapInh", "CapPrm", "CapEff", "CapAmb"]) expect(st[set]).toBe(ZERO);
-    }
-    const main = threads.find((t) => t.tid === pid)!.st;
-    expect(main.CapBnd).toBe(ZERO);
-    expect(main.NoNewPrivs).toBe("1");
     expect(await child.exited).toBe(0);
     expect(await new Response(child.stdout).text()).toBe("ran\n");
-  });
+    return { pid, threads };
+  }
+
+  test("every thread runs as the target with no capabilities; the exec'ing thread also has CapBnd 0 and NNP", async () => {
+    requireTools("strace");
+    let most = 0;
+    for (let attempt = 0; attempt < 5 && most < 2; attempt++) {
+      const { pid, threads } = await heldAtExecve();
+      most = Math.max(most, threads.length);
+      for (const { st } of threads) {
+        expect(st.Uid).toBe("65534\t65534\t65534\t65534");
+        expect(st.Gid).toBe("65534\t65534\t65534\t65534");
+        expect(st.Groups).toBe("65534");
+        for (const set of ["CapInh", "CapPrm", "CapEff", "CapAmb"]) expect(st[set]).toBe(ZERO);
+      }
+      const main = threads.find((t) => t.tid === pid)!.st;
+      expect(main.CapBnd).toBe(ZERO);
+      expect(main.NoNewPrivs).toBe("1");
+    }
+    expect(most).toBeGreaterThan(1); // Bun's helpers were there in at least one run: there was something to check
+  }, 30_000);
 });
 
 describe("the report fd never holds sbx before exec", () => {
