@@ -3,7 +3,7 @@
 import { decodeLikeCapsh, parseHex } from "../caps/mask.ts";
 import { CapSpecError, parseCapList } from "../caps/spec.ts";
 import { EXIT } from "../exitCodes.ts";
-import { anyText, type OptionTable } from "../options/option.ts";
+import { anyText, flagName, type OptionTable } from "../options/option.ts";
 import { checkAbsent, checkEmpty, parseSetNames, SetNameError } from "../state/assertions.ts";
 import { kernelLastCap, probeBoundingDrop } from "../state/kernel.ts";
 import { parseProcStatus, StatusParseError } from "../state/procStatus.ts";
@@ -62,8 +62,8 @@ export const capsCommand = command({
   run(args) {
     if (args.decode !== undefined) {
       // capsh --decode prints and nothing else; an assertion beside it would look checked and not be.
-      const other = (["pid", "json", "absent", "empty", "compare"] as const).find((k) => args[k] !== undefined);
-      if (other) die(`--decode prints a mask and cannot be combined with --${other}`, EXIT.USAGE);
+      const other = Object.keys(OPTIONS).find((k) => k !== "decode" && args[k as keyof typeof OPTIONS] !== undefined);
+      if (other) die(`--decode prints a mask and cannot be combined with --${flagName(other)}`, EXIT.USAGE);
       const m = parseHex(args.decode);
       if (m === undefined) die(`--decode: ${quote(args.decode)} is not a hex mask of at most 64 bits`, EXIT.USAGE);
       return print(decodeLikeCapsh(m) + "\n");

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { expectNoCaps } from "../exec/lane.ts";
-import { runcHost, type Ran } from "../support/runc.ts";
+import { DOCKER_CAPS, runcHost, type Ran } from "../support/runc.ts";
 import { buildImage, readmeBlock, type Arch, type Image } from "./image.ts";
 import type { RootName } from "./roots.ts";
 
@@ -14,11 +14,10 @@ import type { RootName } from "./roots.ts";
 // a lane (gosu's link in an image without a shell) are not registered there, rather than skipped.
 setDefaultTimeout(60_000);
 
-// Docker's default set (CapBnd 0xa80425fb) and rootless Podman's (0x800405fb).
-const DOCKER = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SYS_CHROOT", "CAP_MKNOD", "CAP_AUDIT_WRITE", "CAP_SETFCAP"];
+// Rootless Podman's default set (0x800405fb); Docker's is DOCKER_CAPS.
 const PODMAN = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT"];
 const MODES = [
-  { mode: "rootful runc, Docker's default caps", rootless: false, caps: DOCKER, bounding: "00000000a80425fb" },
+  { mode: "rootful runc, Docker's default caps", rootless: false, caps: DOCKER_CAPS, bounding: "00000000a80425fb" },
   { mode: "rootless runc via newuidmap, Podman's default caps", rootless: true, caps: PODMAN, bounding: "00000000800405fb" },
 ];
 
@@ -224,7 +223,7 @@ describe.each(LANES)("$name", (lane) => {
 test("runc refuses to start a container without /proc at all (so no runtime hands sbx such a root)", () => {
   const image = buildImage(readmeBlock("debian"), "amd64", { "debian:bookworm-slim": "debian-amd64" }, context);
   try {
-    const r = host.container({ rootfs: image.rootfs, args: ["sbx", "--version"], caps: DOCKER, proc: false });
+    const r = host.container({ rootfs: image.rootfs, args: ["sbx", "--version"], caps: DOCKER_CAPS, proc: false });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("open /proc/self/fd: no such file or directory");

@@ -7,13 +7,12 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runcHost } from "../support/runc.ts";
+import { DOCKER_CAPS, runcHost } from "../support/runc.ts";
 import { ROOT } from "../support/sbx.ts";
 import { buildImage, readmeBlock, type Image } from "./image.ts";
 
 setDefaultTimeout(60_000);
 
-const DOCKER = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SYS_CHROOT", "CAP_MKNOD", "CAP_AUDIT_WRITE", "CAP_SETFCAP"];
 
 interface Session {
   line: string;
@@ -60,7 +59,7 @@ function sessions(): Session[] {
 /** What `docker run [flags] my-app [args]` hands the container, for the flags the README uses. */
 function dockerRun(words: string[], image: Image) {
   if (words[0] !== "docker" || words[1] !== "run") throw new Error(`not a docker run line: ${words.join(" ")}`);
-  let caps = [...DOCKER];
+  let caps = [...DOCKER_CAPS];
   let entrypoint = image.entrypoint;
   let user: { uid: number; gid: number } | undefined;
   let noNewPrivileges = false;

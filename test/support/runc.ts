@@ -14,6 +14,8 @@ import { join } from "node:path";
 import { run, statusFields, type Run } from "./sbx.ts";
 
 export const RUNNER = 65534;
+/** Docker's default capability set (CapBnd 0xa80425fb), what `docker run` hands a container. */
+export const DOCKER_CAPS = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SYS_CHROOT", "CAP_MKNOD", "CAP_AUDIT_WRITE", "CAP_SETFCAP"];
 export const SUBIDS = { start: 100000, size: 65536 };
 const asRunner = ["setpriv", "--reuid", String(RUNNER), "--regid", String(RUNNER), "--clear-groups", "--"];
 
