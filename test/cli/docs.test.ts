@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, symlinkSync, mkdtempSync, rmSync
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DANGEROUS_CAPS } from "../../src/caps/names.ts";
+import * as v from "valibot";
 import { FactsSchema } from "../../src/doctor/schema.ts";
 import { EXEC_REPORT_SCHEMA, ExecReportSchema } from "../../src/render/report.ts";
 import { STEP_EXIT } from "../../src/stepdown/exitCodes.ts";
@@ -175,4 +176,9 @@ test("docs/exec.md lists the report's top-level keys, each once and in the schem
   const section = doc("docs/exec.md").split(`## The report (\`${EXEC_REPORT_SCHEMA}\`)`)[1]!.split("\n## ")[0]!;
   const listed = [...section.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]!);
   expect(listed).toEqual(Object.keys(ExecReportSchema.entries));
+});
+
+test("docs/exec.md's sample report is a valid sbx.exec-report document", () => {
+  const sample = /<!-- report-sample -->\s*```json\n([\s\S]*?)```/.exec(doc("docs/exec.md"))![1]!;
+  expect(v.parse(ExecReportSchema, JSON.parse(sample)).schema).toBe(EXEC_REPORT_SCHEMA);
 });
