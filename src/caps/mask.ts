@@ -47,8 +47,7 @@ export function toHex(mask: CapMask): string {
 export function parseHex(text: string): CapMask | undefined {
   if (plainHex(text)) return BigInt("0x" + text); // /proc/<pid>/status: no space, no 0x, no regex
   const t = text.trim().replace(/^0x/i, "");
-  if (!/^[0-9a-f]{1,16}$/i.test(t)) return undefined;
-  return BigInt("0x" + t);
+  return plainHex(t) ? BigInt("0x" + t) : undefined;
 }
 
 /** 1 to 16 hex digits and nothing else. */

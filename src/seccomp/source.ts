@@ -7,6 +7,7 @@ import { decode } from "./bpf.ts";
 import { builtinProfile, BUILTIN_PROFILES } from "./builtin/index.ts";
 import { compilePolicy, type SeccompProgram } from "./compile.ts";
 import { validate } from "./interp.ts";
+import { kernelVersion } from "./kernelVersion.ts";
 import { resolvePolicy, ruleApplies, syscallNames, type PolicyOptions, type Target } from "./policy.ts";
 import { parseProfile, ProfileError, readProfileJson, type Profile } from "./profile.ts";
 
@@ -106,9 +107,9 @@ export function loadSeccompProgram(spec: string, target: Target, options: Policy
 
 /** "6.18.44-fc-v769" → [6, 18]; Docker compares minKernel on these two numbers only. */
 export function parseKernelRelease(text: string): [number, number] {
-  const m = /^(\d+)\.(\d+)/.exec(text);
-  if (!m) throw new SourceError(`cannot read a kernel version from ${JSON.stringify(text)}`);
-  return [Number(m[1]), Number(m[2])];
+  const version = kernelVersion(text);
+  if (!version) throw new SourceError(`cannot read a kernel version from ${JSON.stringify(text)}`);
+  return version;
 }
 
 /**

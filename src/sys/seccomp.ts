@@ -7,6 +7,8 @@ import { fail, ok, type SysResult } from "./result.ts";
 
 const SECCOMP_SET_MODE_FILTER = 1;
 const SECCOMP_GET_ACTION_AVAIL = 2;
+/** sbx never passes this on: the filter is for the thread that execs (src/stepdown/seccomp/compile.ts says why). */
+export const SECCOMP_FILTER_FLAG_TSYNC = 1;
 
 /** `program` is the raw array of struct sock_filter (8 bytes each). */
 export function installFilter(program: Uint8Array, flags = 0): SysResult {

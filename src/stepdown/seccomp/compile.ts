@@ -6,13 +6,12 @@ import { type CapMask, names } from "../../caps/mask.ts";
 import { ProgramTooLargeError } from "../../seccomp/asm.ts";
 import { ProfileError } from "../../seccomp/profile.ts";
 import { loadSeccompProgram, profileSource, SourceError, workloadTarget } from "../../seccomp/source.ts";
+import { SECCOMP_FILTER_FLAG_TSYNC } from "../../sys/seccomp.ts";
 import { Refusal } from "../refusal.ts";
 import { expectAfterInstall } from "./afterInstall.ts";
 import type { SeccompInput } from "./prepare.ts";
 import type { AfterInstall, SeccompFilter } from "./types.ts";
 
-/** SECCOMP_FILTER_FLAG_TSYNC: see loadSeccompFilter. */
-const FLAG_TSYNC = 1;
 
 /**
  * Compile `spec` for the workload (its final capabilities, this kernel and architecture). Any
@@ -29,7 +28,7 @@ async function loadSeccompFilter(spec: string, lenient: boolean, caps: CapMask, 
       profile: spec,
       source: source.kind,
       bytes: program.bytes,
-      flags: program.flags & ~FLAG_TSYNC,
+      flags: program.flags & ~SECCOMP_FILTER_FLAG_TSYNC,
       warnings: program.warnings,
       sha256: createHash("sha256").update(program.bytes).digest("hex"),
       instructions: program.bytes.length / 8,

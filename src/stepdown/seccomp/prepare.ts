@@ -6,12 +6,11 @@
 // is compiled now, by compile.ts in this folder, which is imported only then.
 import type { CapMask } from "../../caps/mask.ts";
 import { compiledBuiltin } from "../../seccomp/builtin/compiled.ts";
+import { kernelVersion } from "../../seccomp/kernelVersion.ts";
 import { kernelRelease } from "../../sys/process.ts";
-import { probeFilterInstall } from "../../sys/seccomp.ts";
+import { probeFilterInstall, SECCOMP_FILTER_FLAG_TSYNC } from "../../sys/seccomp.ts";
 import type { AfterInstall, SeccompFilter, SeccompRequest } from "./types.ts";
 
-/** SECCOMP_FILTER_FLAG_TSYNC, never passed on (compile.ts says why). */
-const FLAG_TSYNC = 1;
 
 export interface SeccompInput {
   spec: string;
@@ -25,22 +24,10 @@ export interface SeccompInput {
   landlock: boolean;
 }
 
-/** The digits of `s` from `at`, and where they end; null when there are none. */
-function digits(s: string, at: number): { value: number; end: number } | null {
-  let end = at;
-  while (end < s.length && s.charCodeAt(end) >= 48 && s.charCodeAt(end) <= 57) end++;
-  return end === at ? null : { value: Number(s.slice(at, end)), end };
-}
-
-/**
- * [major, minor] of the running kernel, read as the compiler reads it ("6.18.44-…" → [6, 18]);
- * undefined leaves it to the compiler to say why it cannot be read.
- */
+/** The running kernel's [major, minor], as the compiler reads it; undefined leaves it to the compiler to say why it cannot be read. */
 function runningKernel(): [number, number] | undefined {
   const r = kernelRelease();
-  const major = r.ok ? digits(r.value, 0) : null;
-  const minor = r.ok && major && r.value[major.end] === "." ? digits(r.value, major.end + 1) : null;
-  return major && minor ? [major.value, minor.value] : undefined;
+  return r.ok ? kernelVersion(r.value) : undefined;
 }
 
 /** The built-in compiled at build time for this workload, if the tables hold it. */
@@ -49,7 +36,7 @@ async function fromTables(i: SeccompInput): Promise<{ filter: SeccompFilter; aft
   const kernel = runningKernel();
   const c = kernel && (await compiledBuiltin(i.spec, i.caps, kernel));
   if (!c) return undefined;
-  const filter: SeccompFilter = { profile: i.spec, source: "builtin", bytes: c.bytes, flags: c.flags & ~FLAG_TSYNC, warnings: c.warnings, sha256: c.sha256, instructions: c.bytes.length / 8 };
+  const filter: SeccompFilter = { profile: i.spec, source: "builtin", bytes: c.bytes, flags: c.flags & ~SECCOMP_FILTER_FLAG_TSYNC, warnings: c.warnings, sha256: c.sha256, instructions: c.bytes.length / 8 };
   return { filter, after: c.after };
 }
 
