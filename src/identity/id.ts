@@ -9,11 +9,7 @@ export const MAX_ID = 2 ** 31 - 1;
 /** "0", "1000": plain decimal, no sign, no leading zero, within 0..MAX_ID. */
 export function parseId(text: string): number | undefined {
   // /^(0|[1-9][0-9]{0,9})$/, spelled out: this runs for every line of /etc/passwd and /etc/group.
-  if (text.length === 0 || text.length > 10 || (text.length > 1 && text.charCodeAt(0) === 48)) return undefined;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return undefined;
-  }
+  if (text.length > 10 || (text.length > 1 && text.charCodeAt(0) === 48) || !isDigits(text)) return undefined;
   const n = Number(text);
   return n <= MAX_ID ? n : undefined;
 }

@@ -23,7 +23,7 @@ interface Session {
 }
 
 /** A shell line's words: blanks split, '…' and "…" quote (no expansions: the README has none). */
-export function shellWords(line: string): string[] {
+function shellWords(line: string): string[] {
   const words: string[] = [];
   let word: string | null = null;
   for (let i = 0; i < line.length; i++) {
